@@ -1,0 +1,198 @@
+/* audit.c — writing and verifying the hash-chained audit trail. */
+#include "audit/audit.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/strbuf.h"
+
+static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+static void add_field(crypto_hash_sha256_state *st, const char *s) {
+  /* "<len>:" then bytes; NULL is "-:" so it differs from the empty string "0:" */
+  char prefix[32];
+  int n = s ? snprintf(prefix, sizeof prefix, "%zu:", strlen(s)) : snprintf(prefix, sizeof prefix, "-:");
+  crypto_hash_sha256_update(st, (const unsigned char *)prefix, (unsigned long long)n);
+  if (s) crypto_hash_sha256_update(st, (const unsigned char *)s, strlen(s));
+}
+
+static void add_int(crypto_hash_sha256_state *st, int64_t v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%" PRId64, v);
+  add_field(st, buf);
+}
+
+void audit_hash(const audit_row *row, char out[AUDIT_HASH_HEX]) {
+  crypto_hash_sha256_state st;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_init(&st);
+  add_field(&st, row->prev_hash);
+  add_int(&st, row->seq);
+  add_int(&st, row->at);
+  add_int(&st, row->actor_id);
+  add_field(&st, row->actor_name);
+  add_int(&st, row->actor_org_id);
+  add_field(&st, row->ip);
+  add_field(&st, row->request_id);
+  add_field(&st, row->action);
+  add_field(&st, row->resource);
+  add_field(&st, row->resource_id);
+  add_field(&st, row->before_json);
+  add_field(&st, row->after_json);
+  crypto_hash_sha256_final(&st, digest);
+  sodium_bin2hex(out, AUDIT_HASH_HEX, digest, sizeof digest);
+}
+
+static char *dump(const json_t *j) {
+  return j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+}
+
+int audit_write(store_conn *c, const audit_entry *en, err *e) {
+  int rc = -1;
+  char prev[AUDIT_HASH_HEX] = "", hash[AUDIT_HASH_HEX];
+  char *before = dump(en->before), *after = dump(en->after);
+  /* Taking the head row first serialises concurrent writers on PostgreSQL (row lock) and
+   * is already serialised on SQLite (one writer). */
+  store_stmt *st = store_query(c, e, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+                               NULL);
+  if (!st) goto out;
+  if (store_step(st, e) != STORE_ROW) {
+    store_finish(st);
+    goto out;
+  }
+  audit_row row = {0};
+  row.seq = store_col_int64(st, 0);
+  snprintf(prev, sizeof prev, "%s", store_col_text(st, 1));
+  while (store_step(st, e) == STORE_ROW) {
+  }
+  store_finish(st);
+  row.at = clock_now_ms();
+  row.actor_id = en->actor ? en->actor->user_id : 0;
+  row.actor_org_id = en->actor ? en->actor->org_id : 0;
+  row.actor_name = en->actor ? en->actor->username : (en->actor_name ? en->actor_name : "");
+  row.ip = en->ip ? en->ip : "";
+  row.request_id = en->request_id ? en->request_id : "";
+  row.action = en->action;
+  row.resource = en->resource;
+  row.resource_id = en->resource_id ? en->resource_id : "";
+  row.before_json = before;
+  row.after_json = after;
+  row.prev_hash = prev;
+  audit_hash(&row, hash);
+  if (store_run(c, e,
+                "INSERT INTO audit_log (seq, at, actor_id, actor_name, actor_org_id, ip, request_id,"
+                " action, resource, resource_id, before_json, after_json, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "iiisissssssss" "s", row.seq, row.at, row.actor_id, row.actor_name, row.actor_org_id,
+                row.ip, row.request_id, row.action, row.resource, row.resource_id, before, after, prev,
+                hash) < 0)
+    goto out;
+  if (store_run(c, e, "UPDATE audit_head SET hash = ? WHERE id = 1", "s", hash) < 0) goto out;
+  rc = 0;
+out:
+  free(before);
+  free(after);
+  return rc;
+}
+
+void audit_diff(const json_t *before, const json_t *after, json_t **b, json_t **a) {
+  *b = json_object();
+  *a = json_object();
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)after, key, v) {
+    json_t *old = json_object_get(before, key);
+    if (!old || !json_equal(old, v)) {
+      json_object_set(*b, key, old ? old : json_null());
+      json_object_set(*a, key, v);
+    }
+  }
+}
+
+int audit_verify(store *s, int64_t *count, int64_t *bad_seq, char *why, unsigned why_cap, err *e) {
+  int rc = -1;
+  *count = 0;
+  *bad_seq = 0;
+  why[0] = '\0';
+  store_conn *c = store_acquire(s, e);
+  if (!c) return -1;
+  /* one read transaction: a consistent snapshot even while a server writes */
+  if (store_begin(c, STORE_READ, e) != 0) goto out;
+  int64_t head_seq = 0;
+  char head_hash[AUDIT_HASH_HEX] = "";
+  store_stmt *st = store_query(c, e, "SELECT seq, hash FROM audit_head WHERE id = 1", NULL);
+  if (!st) goto out;
+  if (store_step(st, e) == STORE_ROW) {
+    head_seq = store_col_int64(st, 0);
+    snprintf(head_hash, sizeof head_hash, "%s", store_col_text(st, 1));
+  }
+  store_finish(st);
+  st = store_query(c, e,
+                   "SELECT seq, at, actor_id, actor_name, actor_org_id, ip, request_id, action, resource,"
+                   " resource_id, before_json, after_json, prev_hash, hash FROM audit_log ORDER BY seq",
+                   NULL);
+  if (!st) goto out;
+  char prev[AUDIT_HASH_HEX];
+  snprintf(prev, sizeof prev, "%s", zero_hash);
+  int64_t expect = 1;
+  int step;
+  while ((step = store_step(st, e)) == STORE_ROW) {
+    audit_row row = {
+        .seq = store_col_int64(st, 0),
+        .at = store_col_int64(st, 1),
+        .actor_id = store_col_type(st, 2) == SCOL_NULL ? 0 : store_col_int64(st, 2),
+        .actor_name = store_col_text(st, 3),
+        .actor_org_id = store_col_type(st, 4) == SCOL_NULL ? 0 : store_col_int64(st, 4),
+        .ip = store_col_text(st, 5),
+        .request_id = store_col_text(st, 6),
+        .action = store_col_text(st, 7),
+        .resource = store_col_text(st, 8),
+        .resource_id = store_col_text(st, 9),
+        .before_json = store_col_text(st, 10),
+        .after_json = store_col_text(st, 11),
+        .prev_hash = store_col_text(st, 12),
+    };
+    const char *stored = store_col_text(st, 13);
+    char computed[AUDIT_HASH_HEX];
+    if (row.seq != expect) {
+      *bad_seq = expect;
+      snprintf(why, why_cap, "record %" PRId64 " is missing (next present is %" PRId64 ")", expect, row.seq);
+      break;
+    }
+    if (strcmp(row.prev_hash, prev) != 0) {
+      *bad_seq = row.seq;
+      snprintf(why, why_cap, "record %" PRId64 " does not link to the record before it", row.seq);
+      break;
+    }
+    audit_hash(&row, computed);
+    if (strcmp(computed, stored) != 0) {
+      *bad_seq = row.seq;
+      snprintf(why, why_cap, "record %" PRId64 " was altered: its content does not match its hash", row.seq);
+      break;
+    }
+    snprintf(prev, sizeof prev, "%s", stored);
+    (*count)++;
+    expect++;
+  }
+  store_finish(st);
+  if (step < 0) goto out;
+  if (!*bad_seq) {
+    if (*count != head_seq) {
+      *bad_seq = *count + 1;
+      snprintf(why, why_cap, "the trail ends at record %" PRId64 " but %" PRId64 " were written", *count, head_seq);
+    } else if (head_seq > 0 && strcmp(prev, head_hash) != 0) {
+      *bad_seq = head_seq;
+      snprintf(why, why_cap, "the last record %" PRId64 " does not match the recorded head", head_seq);
+    }
+  }
+  rc = *bad_seq ? -1 : 0;
+  if (rc) err_set(e, ERR_conflict, NULL, "%s", why);
+out:
+  store_rollback(c);
+  store_release(s, c);
+  return rc;
+}

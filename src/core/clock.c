@@ -1,0 +1,110 @@
+/* clock.c — wall and monotonic clocks, the test offset, RFC 3339 formatting/parsing. */
+#include "core/clock.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static _Atomic int64_t offset_ms;
+
+int64_t clock_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load(&offset_ms);
+}
+
+int64_t clock_mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void clock_set_offset_ms(int64_t v) { atomic_store(&offset_ms, v); }
+int64_t clock_offset_ms(void) { return atomic_load(&offset_ms); }
+
+int clock_test_seam_enabled(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    const char *v = getenv("UNIOPS_TEST_CLOCK");
+    cached = v && strcmp(v, "1") == 0;
+  }
+  return cached;
+}
+
+void time_format_rfc3339(int64_t ms, char *out) {
+  int64_t local = ms + 8 * 3600 * 1000LL;
+  time_t secs = (time_t)(local >= 0 ? local / 1000 : (local - 999) / 1000);
+  int frac = (int)(local - (int64_t)secs * 1000);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char tmp[96]; /* wide enough for any int fields; real times need 30 bytes */
+  if (frac)
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  else
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  snprintf(out, 40, "%.39s", tmp);
+}
+
+static int digits(const char *s, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+int time_parse_rfc3339(const char *s, int64_t *out_ms) {
+  int y, mo, d, h, mi, se;
+  if (!s || strlen(s) < 20) return -1;
+  if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+      digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+      digits(s + 17, 2, &se))
+    return -1;
+  static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return -1;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > mdays[mo - 1] + (mo == 2 && leap)) return -1;
+  const char *p = s + 19;
+  int ms = 0;
+  if (*p == '.') {
+    p++;
+    int n = 0;
+    while (*p >= '0' && *p <= '9') {
+      if (n < 3) ms = ms * 10 + (*p - '0');
+      n++;
+      p++;
+    }
+    if (n == 0) return -1;
+    for (; n < 3; n++) ms *= 10;
+  }
+  int off = 0;
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if (*p == '+' || *p == '-') {
+    int oh, om;
+    if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+      return -1;
+    off = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+    p += 6;
+  } else {
+    return -1;
+  }
+  if (*p) return -1;
+  /* days from civil (Howard Hinnant's algorithm) */
+  int yy = mo <= 2 ? y - 1 : y;
+  int era = (yy >= 0 ? yy : yy - 399) / 400;
+  int yoe = yy - era * 400;
+  int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = (int64_t)era * 146097 + doe - 719468;
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off * 60;
+  *out_ms = secs * 1000 + ms;
+  return 0;
+}

@@ -1,0 +1,28 @@
+/* clock.h — the one source of "now" for the whole program.
+ *
+ * Tests must move time (session expiry, lockouts, SLA breaches), so every
+ * module asks clock_now_ms() instead of the system clock. The offset seam is
+ * only reachable when the server starts with UNIOPS_TEST_CLOCK=1 (see docs/admin.md);
+ * a normal server cannot be told to move its clock.
+ */
+#ifndef UNIOPS_CLOCK_H
+#define UNIOPS_CLOCK_H
+#include <stdint.h>
+
+/* Milliseconds since the Unix epoch, UTC, plus the test offset (0 normally). */
+int64_t clock_now_ms(void);
+/* Monotonic microseconds, for measuring durations. */
+int64_t clock_mono_us(void);
+/* Test seam: sets the offset added to the real clock. Thread safe. */
+void clock_set_offset_ms(int64_t offset_ms);
+int64_t clock_offset_ms(void);
+/* True when UNIOPS_TEST_CLOCK=1 was set at start-up (read once). */
+int clock_test_seam_enabled(void);
+
+/* Formats ms as RFC 3339 in Beijing time, e.g. 2026-11-25T09:30:00.123+08:00 (millisecond
+ * precision only when non-zero). out must hold 40 bytes. */
+void time_format_rfc3339(int64_t ms, char *out);
+/* Parses RFC 3339 (offset or Z required, optional fraction). Returns 0 or -1. */
+int time_parse_rfc3339(const char *s, int64_t *out_ms);
+
+#endif

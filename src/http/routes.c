@@ -1,0 +1,49 @@
+/* routes.c — every endpoint of the HTTP API in one table (see docs/api.md). */
+#include "http/server.h"
+#include "modules/audit_api/audit_api.h"
+#include "modules/identity/identity.h"
+#include "modules/orgs/orgs.h"
+#include "modules/system/system.h"
+#include "modules/users/users.h"
+
+#define PUB ROUTE_PUBLIC
+#define PWC ROUTE_BEFORE_PASSWORD_CHANGE
+
+const route api_routes[] = {
+    {"GET", "/healthz", system_healthz, PUB},
+    {"GET", "/readyz", system_readyz, PUB},
+    {"GET", "/metrics", system_metrics, PUB},
+    {"PUT", "/api/v1/test/clock", system_test_clock, PUB},
+
+    {"POST", "/api/v1/sessions", sessions_create, PUB},
+    {"DELETE", "/api/v1/sessions/current", sessions_delete, PWC},
+    {"GET", "/api/v1/me", me_get, PWC},
+    {"POST", "/api/v1/me/password", me_password, PWC},
+
+    {"GET", "/api/v1/orgs", orgs_list, 0},
+    {"POST", "/api/v1/orgs", orgs_create, 0},
+    {"GET", "/api/v1/orgs/{id}", orgs_get, 0},
+    {"PATCH", "/api/v1/orgs/{id}", orgs_patch, 0},
+    {"POST", "/api/v1/orgs/{id}/deactivate", orgs_deactivate, 0},
+    {"POST", "/api/v1/orgs/{id}/activate", orgs_activate, 0},
+
+    {"GET", "/api/v1/users", users_list, 0},
+    {"POST", "/api/v1/users", users_create, 0},
+    {"GET", "/api/v1/users/{id}", users_get, 0},
+    {"PATCH", "/api/v1/users/{id}", users_patch, 0},
+    {"POST", "/api/v1/users/{id}/deactivate", users_deactivate, 0},
+    {"POST", "/api/v1/users/{id}/activate", users_activate, 0},
+    {"PUT", "/api/v1/users/{id}/roles", users_put_roles, 0},
+    {"POST", "/api/v1/users/{id}/unlock", users_unlock, 0},
+    {"POST", "/api/v1/users/{id}/password", users_reset_password, 0},
+    {"DELETE", "/api/v1/users/{id}/sessions", users_revoke_sessions, 0},
+
+    {"GET", "/api/v1/roles", roles_list, 0},
+    {"GET", "/api/v1/security-policy", policy_get_h, 0},
+    {"PATCH", "/api/v1/security-policy", policy_patch_h, 0},
+
+    {"GET", "/api/v1/audit", audit_list, 0},
+    {"GET", "/api/v1/audit/verify", audit_verify_h, 0},
+};
+
+const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);

@@ -1,0 +1,320 @@
+/* store.c — the connection pool, the per-connection statement cache and the
+ * convenience helpers shared by both backends. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/strbuf.h"
+#include "store/store_backend.h"
+
+#define STMT_CACHE_SIZE 96
+
+struct store_stmt {
+  store_conn *conn;
+  void *impl;
+  char *sql;
+  uint64_t hash;
+  uint64_t last_used;
+  int in_use;
+};
+
+struct store_conn {
+  store *owner;
+  void *h;
+  store_stmt *cache[STMT_CACHE_SIZE];
+  int ncache;
+  uint64_t tick;
+  int in_tx;
+  int taken;
+};
+
+struct store {
+  const store_backend *be;
+  char *url;
+  char *display;
+  int n;
+  store_conn *conns;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+};
+
+static char *redact_url(const char *url) {
+  /* postgresql://user:secret@host → postgresql://user:***@host */
+  char *out = xstrdup(url);
+  char *scheme = strstr(out, "://");
+  if (!scheme) return out;
+  char *at = strchr(scheme + 3, '@');
+  char *colon = strchr(scheme + 3, ':');
+  if (at && colon && colon < at) {
+    strbuf sb;
+    sb_init(&sb);
+    sb_add(&sb, out, (size_t)(colon - out) + 1);
+    sb_adds(&sb, "***");
+    sb_adds(&sb, at);
+    free(out);
+    return sb_detach(&sb);
+  }
+  return out;
+}
+
+store *store_open(const char *url, int pool_size, err *e) {
+  const store_backend *be;
+  if (strncmp(url, "sqlite:", 7) == 0) {
+    be = &store_sqlite_backend;
+  } else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0 ||
+             strcmp(url, "postgresql:") == 0) {
+    be = &store_postgres_backend;
+  } else {
+    err_set(e, ERR_bad_request, "db", "unknown database URL '%s' (use sqlite:PATH or postgresql://…)",
+            url);
+    return NULL;
+  }
+  if (pool_size < 1) pool_size = 1;
+  store *s = xcalloc(1, sizeof *s);
+  s->be = be;
+  s->url = xstrdup(url);
+  s->display = redact_url(url);
+  s->conns = xcalloc((size_t)pool_size, sizeof *s->conns);
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  for (int i = 0; i < pool_size; i++) {
+    s->conns[i].owner = s;
+    s->conns[i].h = be->conn_open(url, e);
+    if (!s->conns[i].h) {
+      s->n = i;
+      store_close(s);
+      return NULL;
+    }
+    s->n = i + 1;
+  }
+  return s;
+}
+
+static void conn_drop_cache(store_conn *c) {
+  for (int i = 0; i < c->ncache; i++) {
+    c->owner->be->stmt_free(c->cache[i]->impl);
+    free(c->cache[i]->sql);
+    free(c->cache[i]);
+  }
+  c->ncache = 0;
+}
+
+void store_close(store *s) {
+  if (!s) return;
+  for (int i = 0; i < s->n; i++) {
+    conn_drop_cache(&s->conns[i]);
+    s->be->conn_close(s->conns[i].h);
+  }
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  free(s->conns);
+  free(s->url);
+  free(s->display);
+  free(s);
+}
+
+store_dialect store_get_dialect(const store *s) { return s->be->dialect; }
+const char *store_display_url(const store *s) { return s->display; }
+store_dialect store_conn_dialect(const store_conn *c) { return c->owner->be->dialect; }
+
+store_conn *store_acquire(store *s, err *e) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 5;
+  store_conn *c = NULL;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    for (int i = 0; i < s->n; i++) {
+      if (!s->conns[i].taken) {
+        c = &s->conns[i];
+        c->taken = 1;
+        break;
+      }
+    }
+    if (c) break;
+    if (pthread_cond_timedwait(&s->cv, &s->mu, &deadline) == ETIMEDOUT) break;
+  }
+  pthread_mutex_unlock(&s->mu);
+  if (!c) {
+    err_set(e, ERR_unavailable, NULL, "no database connection free within 5 s");
+    return NULL;
+  }
+  if (s->be->conn_check(c->h, e) != 0) {
+    /* The backend could not re-establish the connection: prepared statements are gone. */
+    conn_drop_cache(c);
+    store_release(s, c);
+    return NULL;
+  }
+  return c;
+}
+
+void store_release(store *s, store_conn *c) {
+  if (!c) return;
+  if (c->in_tx) store_rollback(c);
+  pthread_mutex_lock(&s->mu);
+  c->taken = 0;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+int store_begin(store_conn *c, store_txmode mode, err *e) {
+  if (c->owner->be->conn_check(c->h, e) != 0) {
+    conn_drop_cache(c);
+    return -1;
+  }
+  if (c->owner->be->begin(c->h, mode, e) != 0) return -1;
+  c->in_tx = 1;
+  return 0;
+}
+
+int store_commit(store_conn *c, err *e) {
+  int rc = c->owner->be->commit(c->h, e);
+  c->in_tx = 0;
+  return rc;
+}
+
+void store_rollback(store_conn *c) {
+  if (!c || !c->in_tx) return;
+  c->owner->be->rollback(c->h);
+  c->in_tx = 0;
+}
+
+int store_in_tx(const store_conn *c) { return c->in_tx; }
+
+int store_exec_script(store_conn *c, const char *sql, err *e) {
+  return c->owner->be->exec_script(c->h, sql, e);
+}
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+  return h;
+}
+
+store_stmt *store_prepare(store_conn *c, const char *sql, err *e) {
+  uint64_t h = fnv1a(sql);
+  c->tick++;
+  for (int i = 0; i < c->ncache; i++) {
+    store_stmt *st = c->cache[i];
+    if (st->hash == h && !st->in_use && strcmp(st->sql, sql) == 0) {
+      st->in_use = 1;
+      st->last_used = c->tick;
+      return st;
+    }
+  }
+  void *impl = c->owner->be->stmt_prepare(c->h, sql, e);
+  if (!impl) return NULL;
+  if (c->ncache == STMT_CACHE_SIZE) {
+    /* evict the least recently used statement that is not in use */
+    int victim = -1;
+    for (int i = 0; i < c->ncache; i++)
+      if (!c->cache[i]->in_use && (victim < 0 || c->cache[i]->last_used < c->cache[victim]->last_used))
+        victim = i;
+    if (victim < 0) {
+      c->owner->be->stmt_free(impl);
+      err_set(e, ERR_internal, NULL, "statement cache exhausted");
+      return NULL;
+    }
+    c->owner->be->stmt_free(c->cache[victim]->impl);
+    free(c->cache[victim]->sql);
+    free(c->cache[victim]);
+    c->cache[victim] = c->cache[--c->ncache];
+  }
+  store_stmt *st = xcalloc(1, sizeof *st);
+  st->conn = c;
+  st->impl = impl;
+  st->sql = xstrdup(sql);
+  st->hash = h;
+  st->in_use = 1;
+  st->last_used = c->tick;
+  c->cache[c->ncache++] = st;
+  return st;
+}
+
+#define BE(st) ((st)->conn->owner->be)
+void store_bind_int64(store_stmt *st, int idx, int64_t v) { BE(st)->bind_int64(st->impl, idx, v); }
+void store_bind_text(store_stmt *st, int idx, const char *v) {
+  if (v)
+    BE(st)->bind_text(st->impl, idx, v);
+  else
+    BE(st)->bind_null(st->impl, idx);
+}
+void store_bind_null(store_stmt *st, int idx) { BE(st)->bind_null(st->impl, idx); }
+int store_step(store_stmt *st, err *e) { return BE(st)->step(st->impl, e); }
+int store_col_count(store_stmt *st) { return BE(st)->col_count(st->impl); }
+const char *store_col_name(store_stmt *st, int col) { return BE(st)->col_name(st->impl, col); }
+store_coltype store_col_type(store_stmt *st, int col) { return BE(st)->col_type(st->impl, col); }
+int64_t store_col_int64(store_stmt *st, int col) { return BE(st)->col_int64(st->impl, col); }
+double store_col_double(store_stmt *st, int col) { return BE(st)->col_double(st->impl, col); }
+const char *store_col_text(store_stmt *st, int col) { return BE(st)->col_text(st->impl, col); }
+int64_t store_changes(store_stmt *st) { return BE(st)->changes(st->impl); }
+
+void store_finish(store_stmt *st) {
+  if (!st) return;
+  BE(st)->reset(st->impl);
+  st->in_use = 0;
+}
+
+static void bind_va(store_stmt *st, const char *fmt, va_list ap) {
+  int idx = 1;
+  for (const char *f = fmt ? fmt : ""; *f; f++, idx++) {
+    switch (*f) {
+      case 'i': store_bind_int64(st, idx, va_arg(ap, int64_t)); break;
+      case 's': store_bind_text(st, idx, va_arg(ap, const char *)); break;
+      case 'n': store_bind_null(st, idx); break;
+      default: abort(); /* BUG: unknown bind letter */
+    }
+  }
+}
+
+store_stmt *store_query(store_conn *c, err *e, const char *sql, const char *fmt, ...) {
+  store_stmt *st = store_prepare(c, sql, e);
+  if (!st) return NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  bind_va(st, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+int64_t store_run(store_conn *c, err *e, const char *sql, const char *fmt, ...) {
+  store_stmt *st = store_prepare(c, sql, e);
+  if (!st) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  bind_va(st, fmt, ap);
+  va_end(ap);
+  int rc;
+  while ((rc = store_step(st, e)) == STORE_ROW) {
+  }
+  int64_t n = rc < 0 ? -1 : store_changes(st);
+  store_finish(st);
+  return n;
+}
+
+int store_query_int(store_conn *c, err *e, int64_t *out, const char *sql, const char *fmt, ...) {
+  store_stmt *st = store_prepare(c, sql, e);
+  if (!st) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  bind_va(st, fmt, ap);
+  va_end(ap);
+  int rc = store_step(st, e);
+  if (rc == STORE_ROW) *out = store_col_int64(st, 0);
+  store_finish(st);
+  return rc;
+}
+
+int store_ping(store *s, err *e) {
+  store_conn *c = store_acquire(s, e);
+  if (!c) return -1;
+  int64_t one = 0;
+  int rc = store_query_int(c, e, &one, "SELECT 1", NULL);
+  store_release(s, c);
+  return rc == STORE_ROW && one == 1 ? 0 : -1;
+}

@@ -1,0 +1,43 @@
+/* store_backend.h — what a storage backend implements (private to src/store/).
+ *
+ * store.c owns the pool, the statement cache bookkeeping and the convenience helpers;
+ * a backend only knows one connection at a time through these hooks.
+ */
+#ifndef UNIOPS_STORE_BACKEND_H
+#define UNIOPS_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct store_backend {
+  const char *name;
+  store_dialect dialect;
+  /* Opens one connection for url; returns an opaque handle or NULL (e filled). */
+  void *(*conn_open)(const char *url, err *e);
+  void (*conn_close)(void *h);
+  /* Re-establishes a broken connection in place if needed; 0 when healthy. */
+  int (*conn_check)(void *h, err *e);
+  int (*begin)(void *h, store_txmode mode, err *e);
+  int (*commit)(void *h, err *e);
+  void (*rollback)(void *h);
+  int (*exec_script)(void *h, const char *sql, err *e);
+  /* Compiles sql (with ? placeholders); returns a backend statement or NULL. */
+  void *(*stmt_prepare)(void *h, const char *sql, err *e);
+  void (*stmt_free)(void *st);
+  void (*bind_int64)(void *st, int idx, int64_t v);
+  void (*bind_text)(void *st, int idx, const char *v);
+  void (*bind_null)(void *st, int idx);
+  int (*step)(void *st, err *e);
+  int (*col_count)(void *st);
+  const char *(*col_name)(void *st, int col);
+  store_coltype (*col_type)(void *st, int col);
+  int64_t (*col_int64)(void *st, int col);
+  double (*col_double)(void *st, int col);
+  const char *(*col_text)(void *st, int col);
+  int64_t (*changes)(void *st);
+  void (*reset)(void *st);
+} store_backend;
+
+extern const store_backend store_sqlite_backend;
+extern const store_backend store_postgres_backend;
+
+#endif
