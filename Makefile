@@ -75,6 +75,7 @@ api-pg: $(B)/uniops
 
 check: deps
 	$(MAKE) all unit api api-pg
+	$(MAKE) CC=clang B=build-clang build-clang/uniops
 	$(MAKE) SANITIZE=1 all unit api
 
 run: deps all
@@ -83,6 +84,6 @@ run: deps all
 	./$(B)/uniops serve
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-clang
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

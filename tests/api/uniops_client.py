@@ -129,7 +129,10 @@ class Server:
 
     def close(self):
         self.stop()
+        log = open(self.log_path).read()
         self.tmp.cleanup()
+        # Under the AddressSanitizer build a leak or memory error fails the run.
+        assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
 
     def log_text(self):
         self.log.flush()
