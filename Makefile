@@ -6,7 +6,7 @@
 # Switches: CC=clang, SANITIZE=1 (AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/).
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libcurl
 PYTHON  := /usr/bin/python3
 
 ifeq ($(SANITIZE),1)
@@ -23,7 +23,7 @@ WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla -Ww
         -Wold-style-definition -Wshadow -Wformat=2 -Wundef -Wpointer-arith \
         -Wno-unused-parameter -fno-common
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lsqlite3 -lsodium -lpq)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lsqlite3 -lsodium -lpq -lcurl)
 CFLAGS  := -std=c17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc -I$(B)/gen -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(SANFLAGS)

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/strbuf.h"
+#include "notify/outbox.h"
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -92,6 +93,16 @@ int audit_write(store_conn *c, const audit_entry *en, err *e) {
                 hash) < 0)
     goto out;
   if (store_run(c, e, "UPDATE audit_head SET hash = ? WHERE id = 1", "s", hash) < 0) goto out;
+  /* Every audited change is also an event for subscribers, in the same transaction. */
+  char event[96], at[40];
+  snprintf(event, sizeof event, "%s.%s", row.resource, row.action);
+  time_format_rfc3339(row.at, at);
+  json_t *payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:O?, s:O?}", "resource", row.resource, "resource_id",
+                              row.resource_id, "action", row.action, "actor", row.actor_name, "occurred_at", at,
+                              "audit_seq", (json_int_t)row.seq, "before", en->before, "after", en->after);
+  int erc = outbox_emit(c, event, payload, e);
+  json_decref(payload);
+  if (erc != 0) goto out;
   rc = 0;
 out:
   free(before);

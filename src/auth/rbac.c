@@ -38,6 +38,10 @@ const permission rbac_permissions[] = {
     P(sysadmin, "user", "deactivate", SCOPE_ALL),
     P(sysadmin, "user", "reset_password", SCOPE_ALL),
     P(sysadmin, "role", "read", SCOPE_ALL),
+    P(sysadmin, "webhook", "read", SCOPE_ALL),
+    P(sysadmin, "webhook", "create", SCOPE_ALL),
+    P(sysadmin, "webhook", "update", SCOPE_ALL),
+    P(sysadmin, "webhook", "deactivate", SCOPE_ALL),
     /* security administrator: roles, password and session policy, locks */
     P(secadmin, "user", "read", SCOPE_ALL),
     P(secadmin, "user", "assign_roles", SCOPE_ALL),

@@ -6,7 +6,9 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "http/server.h"
+#include "jobs/scheduler.h"
 
 static const char help[] =
     "usage: uniops serve [--listen ADDR:PORT] [--db URL] [--threads N] [--max-body BYTES]\n"
@@ -17,7 +19,7 @@ static const char help[] =
     "\n"
     "  --listen ADDR:PORT  address to listen on (default $UNIOPS_LISTEN or 127.0.0.1:8080)\n"
     "  --db URL            sqlite:PATH or postgresql://… (default $UNIOPS_DB or sqlite:var/uniops.db)\n"
-    "  --threads N         worker threads (default 4, 1..64); the pool has N+2 connections\n"
+    "  --threads N         worker threads (default 4, 1..64); the database pool has N+3 connections\n"
     "  --max-body BYTES    largest request body accepted (default 1048576); larger gets 413\n"
     "\n"
     "Logs are JSON lines on stderr, one access line per request.\n";
@@ -61,9 +63,25 @@ int cmd_serve(int argc, char **argv) {
   a.threads = (int)threads;
   a.body_limit = (size_t)body;
   a.started_at_ms = clock_now_ms();
-  a.db = cli_open_store(cli_db_url(cli_get(opts, n, "db")), a.threads + 2);
+  /* workers + the scheduler's lock holder and its job + one spare */
+  a.db = cli_open_store(cli_db_url(cli_get(opts, n, "db")), a.threads + 3);
   if (!a.db) return EXIT_FAIL;
+  err e;
+  err_clear(&e);
+  if (secret_init(&e) != 0) {
+    fprintf(stderr, "uniops: %s\n", e.msg);
+    store_close(a.db);
+    return EXIT_FAIL;
+  }
+  scheduler *sch = scheduler_start(a.db, &e);
+  if (!sch) {
+    fprintf(stderr, "uniops: %s\n", e.msg);
+    store_close(a.db);
+    return EXIT_FAIL;
+  }
   rc = server_run(&a);
+  /* the HTTP side has drained; let the job in progress finish, then close the store */
+  scheduler_stop(sch);
   store_close(a.db);
   return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -78,6 +78,8 @@ void crud_get(req *r, const crud_spec *s) {
 
 void crud_create(req *r, const crud_spec *s) {
   if (!req_require(r, s->desc->name, "create")) return;
+  const char *idem = req_idempotency_key(r);
+  if (idem && !*idem) return; /* replied 400 */
   json_t *body = req_json_body(r);
   if (!body) return;
   err e;
@@ -87,12 +89,18 @@ void crud_create(req *r, const crud_spec *s) {
   if (res_validate(s->desc, body, 1, s->create_extra, &e) != 0) goto fail;
   if (!(c = req_conn(r))) goto done;
   if (store_begin(c, STORE_WRITE, &e) != 0) goto fail;
+  if (idem) {
+    int seen = req_idempotent_replay(r, c, idem, &e);
+    if (seen < 0) goto fail;
+    if (seen) goto done;
+  }
   if (s->before_create && s->before_create(r, c, body, internal, &e) != 0) goto fail;
   int64_t id = 0;
   if (res_insert(c, s->desc, body, internal, &id, &e) != 0) goto fail;
   if (res_get(c, s->desc, id, &rec, &e) != 0) goto fail;
   decorate(s, rec);
   if (req_audit(r, c, "create", s->desc->name, id, NULL, rec, &e) != 0) goto fail;
+  if (idem && req_idempotent_record(r, c, idem, 201, rec, &e) != 0) goto fail;
   if (store_commit(c, &e) != 0) goto fail;
   req_etag(r, rec);
   char loc[128];

@@ -1,13 +1,17 @@
 /* req.c — request accessors and response helpers. */
 #include "http/req.h"
 
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
+#include "core/clock.h"
 #include "core/strbuf.h"
+#include "http/app.h"
 
 const char *req_header(req *r, const char *name) {
   return r->mhd ? MHD_lookup_connection_value(r->mhd, MHD_HEADER_KIND, name) : NULL;
@@ -168,11 +172,6 @@ void req_release(req *r) {
   r->nhdr = 0;
 }
 
-#include <inttypes.h>
-
-#include "audit/audit.h"
-#include "http/app.h"
-
 store_conn *req_conn(req *r) {
   err e;
   err_clear(&e);
@@ -207,4 +206,47 @@ void req_etag(req *r, const json_t *record) {
   char buf[32];
   snprintf(buf, sizeof buf, "\"%" JSON_INTEGER_FORMAT "\"", json_integer_value(json_object_get(record, "version")));
   req_add_header(r, "ETag", buf);
+}
+
+const char *req_idempotency_key(req *r) {
+  const char *k = req_header(r, "Idempotency-Key");
+  if (!k) return NULL;
+  size_t n = strlen(k);
+  int ok = n >= 1 && n <= 100;
+  for (size_t i = 0; ok && i < n; i++) ok = k[i] > 0x20 && k[i] < 0x7f;
+  if (!ok) {
+    req_reply_error(r, ERR_bad_request, "Idempotency-Key", "Idempotency-Key must be 1 to 100 printable ASCII characters");
+    return "";
+  }
+  return k;
+}
+
+int req_idempotent_replay(req *r, store_conn *c, const char *key, err *e) {
+  store_stmt *st = store_query(c, e, "SELECT path, status, body FROM idempotency_keys WHERE user_id = ? AND idem_key = ?",
+                               "is", r->who.user_id, key);
+  if (!st) return -1;
+  int rc = store_step(st, e);
+  if (rc == STORE_ROW) {
+    if (strcmp(store_col_text(st, 0), r->path) != 0) {
+      err_set(e, ERR_conflict, "Idempotency-Key", "this Idempotency-Key was already used for %s", store_col_text(st, 0));
+      store_finish(st);
+      return -1;
+    }
+    json_t *body = json_loads(store_col_text(st, 2), 0, NULL);
+    if (body) req_etag(r, body);
+    req_add_header(r, "Idempotent-Replay", "true");
+    req_reply(r, (unsigned)store_col_int64(st, 1), body);
+  }
+  store_finish(st);
+  return rc < 0 ? -1 : rc == STORE_ROW;
+}
+
+int req_idempotent_record(req *r, store_conn *c, const char *key, unsigned status, const json_t *body, err *e) {
+  char *text = json_dumps(body, JSON_COMPACT);
+  int64_t n = store_run(c, e,
+                        "INSERT INTO idempotency_keys (user_id, idem_key, path, status, body, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        "issisi", r->who.user_id, key, r->path, (int64_t)status, text, clock_now_ms());
+  free(text);
+  return n < 0 ? -1 : 0;
 }

@@ -87,6 +87,15 @@ void req_conn_done(req *r, store_conn *c);
 int req_audit(req *r, store_conn *c, const char *action, const char *resource, int64_t id,
               const json_t *before, const json_t *after, err *e);
 
+/* The Idempotency-Key header: NULL when absent; "" (after replying 400) when malformed
+ * (more than 100 characters or not printable ASCII). */
+const char *req_idempotency_key(req *r);
+/* Inside the write transaction: when this user already sent `key`, replies with the first
+ * answer (409 if it was for another path) and returns 1; 0 when new; -1 on error. */
+int req_idempotent_replay(req *r, store_conn *c, const char *key, err *e);
+/* Records the answer to `key` in the same transaction as the change. */
+int req_idempotent_record(req *r, store_conn *c, const char *key, unsigned status, const json_t *body, err *e);
+
 /* Sets ETag: "<version>" from a record's "version" member. */
 void req_etag(req *r, const json_t *record);
 

@@ -5,6 +5,7 @@
 #include "modules/orgs/orgs.h"
 #include "modules/system/system.h"
 #include "modules/users/users.h"
+#include "modules/webhooks/webhooks.h"
 
 #define PUB ROUTE_PUBLIC
 #define PWC ROUTE_BEFORE_PASSWORD_CHANGE
@@ -41,6 +42,15 @@ const route api_routes[] = {
     {"GET", "/api/v1/roles", roles_list, 0},
     {"GET", "/api/v1/security-policy", policy_get_h, 0},
     {"PATCH", "/api/v1/security-policy", policy_patch_h, 0},
+
+    {"GET", "/api/v1/webhooks", webhooks_list, 0},
+    {"POST", "/api/v1/webhooks", webhooks_create, 0},
+    {"GET", "/api/v1/webhooks/{id}", webhooks_get, 0},
+    {"PATCH", "/api/v1/webhooks/{id}", webhooks_patch, 0},
+    {"POST", "/api/v1/webhooks/{id}/deactivate", webhooks_deactivate, 0},
+    {"POST", "/api/v1/webhooks/{id}/activate", webhooks_activate, 0},
+    {"GET", "/api/v1/outbox", outbox_list_h, 0},
+    {"POST", "/api/v1/outbox/{id}/retry", outbox_retry_h, 0},
 
     {"GET", "/api/v1/audit", audit_list, 0},
     {"GET", "/api/v1/audit/verify", audit_verify_h, 0},

@@ -33,6 +33,28 @@ def fresh_db_url(tmpdir):
     return f"{base}/{name}"
 
 
+STRONG_PASSWORD = "Init@Pass2026"   # meets the default policy (8+ characters, 3+ classes)
+NEW_PASSWORD = "Chang3d#Pass"       # a second one, for password changes
+
+
+def uniq(prefix="t"):
+    """A short unique name (letters and digits: valid as a username, or inside an org name)."""
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def db_exec(db_url, sql):
+    """Runs SQL against the database behind db_url (sqlite:PATH with the sqlite3 CLI, or a
+    postgresql:// URL with psql); returns stdout. Raises AssertionError on failure."""
+    if db_url.startswith("sqlite:"):
+        cmd = ["sqlite3", "-bail", db_url[len("sqlite:"):], sql]
+    else:
+        cmd = ["psql", db_url, "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError(f"{cmd[0]} failed ({p.returncode}): {p.stderr}")
+    return p.stdout
+
+
 def run_cli(args, db, stdin=None, check=False):
     """Runs `uniops ARGS --db DB`; returns the CompletedProcess."""
     p = subprocess.run([BIN] + args + ["--db", db], input=stdin, capture_output=True, text=True, timeout=300)
@@ -71,7 +93,7 @@ class Server:
         env.update(extra_env or {})
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--db", self.db]
-                                     + (args or []), stderr=self.log, env=env)
+                                     + (args or []), stderr=self.log, env=env, cwd=self.tmp.name)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -112,9 +134,60 @@ class Server:
     def set_clock(self, offset_s):
         r = self.request("PUT", "/api/v1/test/clock", {"offset_s": offset_s})
         assert r.status == 200, r
+        self.tokens = {}  # moving time may expire cached sessions
 
     def cli(self, args, stdin=None):
         return run_cli(args, self.db, stdin=stdin)
+
+    # --- helpers for the API suite (additive) ---
+
+    def try_login(self, username, password=DEMO_PASSWORD, headers=None):
+        """POST /api/v1/sessions without caching; returns the Response."""
+        return self.request("POST", "/api/v1/sessions", {"username": username, "password": password},
+                            headers=headers)
+
+    def forget(self, username=None):
+        """Drops cached tokens (one user, or all) so the next as_user() logs in again."""
+        if username is None:
+            self.tokens.clear()
+        else:
+            self.tokens.pop(username, None)
+
+    def user(self, username, as_user="sysadmin"):
+        """The user record for username (looked up as sysadmin, inactive ones included)."""
+        r = self.as_user(as_user, "GET", "/api/v1/users?active=all&username=" + username)
+        assert r.status == 200, r
+        assert len(r.json["items"]) == 1, r
+        return r.json["items"][0]
+
+    def create_user(self, username=None, org_id=4, roles=("requester",), password=None,
+                    display_name=None, as_user="sysadmin", **extra):
+        """Creates a user through the API; returns the created record."""
+        body = {"username": username or uniq("u"), "display_name": display_name or "Test User",
+                "org_id": org_id, "roles": list(roles), "password": password or STRONG_PASSWORD}
+        body.update(extra)
+        r = self.as_user(as_user, "POST", "/api/v1/users", body)
+        assert r.status == 201, r
+        return r.json
+
+    def ready_user(self, username=None, org_id=4, roles=("requester",)):
+        """Creates a user and makes the first-login password change. Returns (record, password);
+        the user's token is cached for as_user()."""
+        rec = self.create_user(username, org_id=org_id, roles=roles)
+        r = self.try_login(rec["username"], STRONG_PASSWORD)
+        assert r.status == 201, r
+        token = r.json["token"]
+        r = self.request("POST", "/api/v1/me/password",
+                         {"current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD}, token=token)
+        assert r.status == 204, r
+        self.tokens[rec["username"]] = token
+        return rec, NEW_PASSWORD
+
+    def newest_audit(self):
+        """The newest audit record (read as auditor), or None."""
+        r = self.as_user("auditor", "GET", "/api/v1/audit?limit=1")
+        assert r.status == 200, r
+        return r.json["items"][0] if r.json["items"] else None
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
@@ -135,5 +208,6 @@ class Server:
         assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return open(self.log_path).read()

@@ -85,6 +85,17 @@ CREATE INDEX audit_actor_idx ON audit_log(actor_id, seq);
 CREATE INDEX audit_resource_idx ON audit_log(resource, resource_id, seq);
 CREATE INDEX audit_action_idx ON audit_log(action, seq);
 
+-- Idempotency-Key on POST: a retried create returns the first result instead of a duplicate.
+CREATE TABLE idempotency_keys (
+  user_id BIGINT NOT NULL,
+  idem_key TEXT NOT NULL,
+  path TEXT NOT NULL,
+  status BIGINT NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, idem_key)
+);
+
 -- The security policy (secadmin) starts at the defaults of the standard's baseline.
 INSERT INTO settings (key, value, version, updated_at) VALUES ('security_policy',
   '{"lockout_minutes":15,"lockout_threshold":5,"password_min_classes":3,"password_min_length":8,"session_idle_minutes":30,"session_max_hours":12}',
