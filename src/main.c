@@ -19,6 +19,7 @@ static const char usage[] =
     "commands:\n"
     "  serve         run the HTTP server (API under /api/v1)\n"
     "  migrate       apply database migrations\n"
+    "  migrate-data  copy an installation from SQLite to PostgreSQL\n"
     "  org add       add an organisation\n"
     "  user add      add a user; user passwd: set a user's password\n"
     "  demo          load the demo city (organisations, users of every role)\n"
@@ -62,6 +63,7 @@ int main(int argc, char **argv) {
   } cmds[] = {
       {"serve", cmd_serve}, {"migrate", cmd_migrate}, {"org", cmd_org},
       {"user", cmd_user},   {"demo", cmd_demo},       {"audit", cmd_audit},
+      {"migrate-data", cmd_migrate_data},
   };
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);

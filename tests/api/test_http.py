@@ -168,10 +168,16 @@ def test_empty_body_is_400(server):
 
 
 def test_body_must_be_an_object(server):
-    for raw in (b"[]", b'["sysadmin", "x"]', b'"text"', b"42", b"null", b"true"):
+    for raw in (b"[]", b'["sysadmin", "x"]', b'[{"username": "sysadmin"}]'):
         r = server.request("POST", "/api/v1/sessions", raw=raw, headers={"Content-Type": "application/json"})
         err = assert_error(r, 400, "malformed_json")
         assert "object" in err["message"], (raw, err)
+    for raw in (b'"text"', b"42", b"null", b"true"):      # a bare scalar is not a JSON document here
+        r = server.request("POST", "/api/v1/sessions", raw=raw, headers={"Content-Type": "application/json"})
+        assert_error(r, 400, "malformed_json")
+    r = server.as_user("sysadmin", "POST", "/api/v1/orgs", raw=b'[{"name": "x", "party": "customer"}]',
+                       headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "malformed_json")
 
 
 def test_duplicate_keys_are_rejected(server):
