@@ -29,6 +29,7 @@ static const char *const role_labels[] = {
 const permission rbac_permissions[] = {
     /* system administrator: organisations and users */
     P(sysadmin, "org", "read", SCOPE_ALL),
+    P(sysadmin, "catalog", "read", SCOPE_ALL),
     P(sysadmin, "org", "create", SCOPE_ALL),
     P(sysadmin, "org", "update", SCOPE_ALL),
     P(sysadmin, "org", "deactivate", SCOPE_ALL),
@@ -51,23 +52,34 @@ const permission rbac_permissions[] = {
     P(secadmin, "policy", "read", SCOPE_ALL),
     P(secadmin, "policy", "update", SCOPE_ALL),
     P(secadmin, "org", "read", SCOPE_ALL),
+    P(secadmin, "catalog", "read", SCOPE_ALL),
     /* audit administrator: the audit trail and nothing else */
     P(auditor, "audit", "read", SCOPE_ALL),
-    /* management party staff */
+    /* management party staff: the catalogue, calendars and agreements are theirs */
     P(manager, "org", "read", SCOPE_ALL),
     P(manager, "user", "read", SCOPE_ALL),
+    P(manager, "catalog", "read", SCOPE_ALL),
+    P(manager, "catalog", "create", SCOPE_ALL),
+    P(manager, "catalog", "update", SCOPE_ALL),
+    P(manager, "catalog", "deactivate", SCOPE_ALL),
     /* customer departments */
     P(dept_admin, "org", "read", SCOPE_ALL),
+    P(dept_admin, "catalog", "read", SCOPE_ALL),
     P(dept_admin, "user", "read", SCOPE_OWN_ORG_TREE),
     P(requester, "org", "read", SCOPE_ALL),
+    P(requester, "catalog", "read", SCOPE_ALL),
     /* supervision reads everything */
     P(supervisor, "org", "read", SCOPE_ALL),
+    P(supervisor, "catalog", "read", SCOPE_ALL),
     P(supervisor, "user", "read", SCOPE_ALL),
     /* service providers */
     P(service_desk, "org", "read", SCOPE_ALL),
+    P(service_desk, "catalog", "read", SCOPE_ALL),
     P(service_desk, "user", "read", SCOPE_ALL),
     P(engineer, "org", "read", SCOPE_ALL),
+    P(engineer, "catalog", "read", SCOPE_ALL),
     P(provider_manager, "org", "read", SCOPE_ALL),
+    P(provider_manager, "catalog", "read", SCOPE_ALL),
     P(provider_manager, "user", "read", SCOPE_OWN_ORG_TREE),
 };
 #undef P

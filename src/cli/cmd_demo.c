@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/demo.h"
 
 #define DEMO_PASSWORD "Uniops@2026"
 
@@ -13,7 +14,8 @@ static const char help[] =
     "\n"
     "Loads the demo city into an empty database (all in one transaction, audited):\n"
     "the operations centre (management party), six departments with sub-departments,\n"
-    "a supervision firm, two service providers, and a user for every role. Every demo\n"
+    "a supervision firm, two service providers, a user for every role, and the service\n"
+    "catalogue covering every service content item of clause 8. Every demo\n"
     "user's password is " DEMO_PASSWORD " (see docs/demo.md).\n"
     "\n"
     "  --if-empty  do nothing (and succeed) when organisations already exist\n";
@@ -97,6 +99,7 @@ static int load(store_conn *c, err *e) {
     json_decref(b);
     if (rc != 0) return -1;
   }
+  if (demo_load_catalog(c, e) < 0) return -1;
   return 0;
 }
 

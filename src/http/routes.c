@@ -1,6 +1,7 @@
 /* routes.c — every endpoint of the HTTP API in one table (see docs/api.md). */
 #include "http/server.h"
 #include "modules/audit_api/audit_api.h"
+#include "modules/catalog/catalog.h"
 #include "modules/identity/identity.h"
 #include "modules/orgs/orgs.h"
 #include "modules/system/system.h"
@@ -42,6 +43,14 @@ const route api_routes[] = {
     {"GET", "/api/v1/roles", roles_list, 0},
     {"GET", "/api/v1/security-policy", policy_get_h, 0},
     {"PATCH", "/api/v1/security-policy", policy_patch_h, 0},
+
+    {"GET", "/api/v1/catalog", catalog_list, 0},
+    {"GET", "/api/v1/catalog/tree", catalog_tree, 0},
+    {"POST", "/api/v1/catalog", catalog_create, 0},
+    {"GET", "/api/v1/catalog/{id}", catalog_get, 0},
+    {"PATCH", "/api/v1/catalog/{id}", catalog_patch, 0},
+    {"POST", "/api/v1/catalog/{id}/deactivate", catalog_deactivate, 0},
+    {"POST", "/api/v1/catalog/{id}/activate", catalog_activate, 0},
 
     {"GET", "/api/v1/webhooks", webhooks_list, 0},
     {"POST", "/api/v1/webhooks", webhooks_create, 0},
