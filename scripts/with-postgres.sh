@@ -86,8 +86,16 @@ started=1
 export UNIOPS_TEST_PG="postgresql://postgres@127.0.0.1:$port/postgres"
 export PGHOST=127.0.0.1 PGPORT="$port" PGUSER=postgres PGDATABASE=postgres
 
-set +e
-"$@"
-status=$?
-set -e
+# In the background so that a TERM/INT sent to this script alone reaches the command at
+# once (sh would otherwise wait for it before running traps). Its stdin goes through fd 3:
+# dash ignores a plain <&0 and gives background commands /dev/null.
+exec 3<&0
+"$@" <&3 3<&- &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null' INT TERM
+while :; do
+  status=0
+  wait "$child" || status=$?
+  kill -0 "$child" 2>/dev/null || break # wait was interrupted by a signal, not finished
+done
 exit "$status"

@@ -116,6 +116,8 @@ void audit_diff(const json_t *before, const json_t *after, json_t **b, json_t **
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)after, key, v) {
+    /* bookkeeping columns change on every write; they are not what changed */
+    if (strcmp(key, "version") == 0 || strcmp(key, "updated_at") == 0) continue;
     json_t *old = json_object_get(before, key);
     if (!old || !json_equal(old, v)) {
       json_object_set(*b, key, old ? old : json_null());
@@ -192,9 +194,14 @@ int audit_verify(store *s, int64_t *count, int64_t *bad_seq, char *why, unsigned
   store_finish(st);
   if (step < 0) goto out;
   if (!*bad_seq) {
-    if (*count != head_seq) {
+    if (*count > head_seq) {
+      *bad_seq = head_seq + 1;
+      snprintf(why, why_cap, "record %" PRId64 " lies beyond the last record uniops wrote (%" PRId64 "): inserted by hand",
+               head_seq + 1, head_seq);
+    } else if (*count < head_seq) {
       *bad_seq = *count + 1;
-      snprintf(why, why_cap, "the trail ends at record %" PRId64 " but %" PRId64 " were written", *count, head_seq);
+      snprintf(why, why_cap, "record %" PRId64 " is missing: the trail ends at %" PRId64 " but %" PRId64 " were written",
+               *count + 1, *count, head_seq);
     } else if (head_seq > 0 && strcmp(prev, head_hash) != 0) {
       *bad_seq = head_seq;
       snprintf(why, why_cap, "the last record %" PRId64 " does not match the recorded head", head_seq);

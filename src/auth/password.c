@@ -12,12 +12,15 @@ static int slots_used;
 int password_init(void) { return sodium_init() < 0 ? -1 : 0; }
 
 int password_check_policy(int min_length, int min_classes, const char *pw, const char *field, err *e) {
-  size_t len = strlen(pw);
+  /* length in characters (UTF-8 code points), not bytes: 密码 is two characters */
+  size_t len = 0;
+  for (const unsigned char *p = (const unsigned char *)pw; *p; p++)
+    if ((*p & 0xc0) != 0x80) len++;
   int min = min_length < 8 ? 8 : min_length;
   if (len < (size_t)min)
     return err_set(e, ERR_validation_failed, field, "password must have at least %d characters", min);
-  if (len > PASSWORD_MAX_LEN)
-    return err_set(e, ERR_validation_failed, field, "password must have at most %d characters",
+  if (strlen(pw) > PASSWORD_MAX_LEN)
+    return err_set(e, ERR_validation_failed, field, "password must have at most %d bytes",
                    PASSWORD_MAX_LEN);
   int upper = 0, lower = 0, digit = 0, symbol = 0;
   for (const unsigned char *p = (const unsigned char *)pw; *p; p++) {

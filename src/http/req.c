@@ -73,6 +73,7 @@ void req_reply_err(req *r, const err *e) {
                             e->msg[0] ? e->msg : err_code_name(e->code));
   if (e->field[0]) json_object_set_new(inner, "field", json_string(e->field));
   json_object_set_new(inner, "request_id", json_string(r->request_id));
+  if (e->code == ERR_unauthenticated) req_add_header(r, "WWW-Authenticate", "Bearer realm=\"uniops\"");
   req_reply(r, (unsigned)err_http_status(e->code), json_pack("{s:o}", "error", inner));
 }
 

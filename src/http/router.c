@@ -1,6 +1,7 @@
 /* router.c — segment-by-segment matching of request paths against route patterns. */
 #include "http/router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Matches one pattern; fills m's params on success. Returns 1 on match. */
@@ -34,14 +35,20 @@ static int match_pattern(const char *pat, const char *path, route_match *m) {
 route_result router_match(const route *table, size_t n, const char *method, const char *path,
                           route_match *m) {
   int path_known = 0;
+  char allow[sizeof m->allow] = "";
   for (size_t i = 0; i < n; i++) {
     if (!match_pattern(table[i].pattern, path, m)) continue;
     if (strcmp(table[i].method, method) == 0) {
       m->route = &table[i];
+      m->allow[0] = '\0';
       return ROUTE_FOUND;
     }
     path_known = 1;
+    size_t used = strlen(allow);
+    if (used + strlen(table[i].method) + 3 < sizeof allow)
+      snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", table[i].method);
   }
+  memcpy(m->allow, allow, sizeof allow);
   m->route = NULL;
   m->nparams = 0;
   return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;

@@ -34,6 +34,7 @@ typedef struct route_match {
   const char *names[ROUTER_MAX_PARAMS]; /* point into the pattern, not NUL-terminated at '}' */
   size_t name_lens[ROUTER_MAX_PARAMS];
   char values[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN];
+  char allow[64]; /* on ROUTE_BAD_METHOD: the methods the path has, e.g. "GET, POST" */
 } route_match;
 
 typedef enum { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD } route_result;

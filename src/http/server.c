@@ -209,7 +209,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
     if (rr == ROUTE_NOT_FOUND) {
       req_reply_error(&r, ERR_not_found, NULL, "no such endpoint: %s %s", method, url);
     } else if (rr == ROUTE_BAD_METHOD) {
-      req_reply_error(&r, ERR_method_not_allowed, NULL, "%s is not allowed on %s", method, url);
+      req_reply_error(&r, ERR_method_not_allowed, NULL, "%s is not allowed on %s (allowed: %s)", method, url,
+                      r.match.allow);
+      req_add_header(&r, "Allow", r.match.allow);
     } else {
       idx = (int)(r.match.route - api_routes);
       label = r.match.route->pattern;

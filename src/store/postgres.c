@@ -17,7 +17,10 @@
  * messages, so every client-side message is scrubbed of the URL's password first.
  */
 #include <inttypes.h>
+#include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +134,7 @@ static void clean_msg(char *out, size_t cap, const char *msg, char *const secret
     }
     if (hit) continue;
     if (*p == '\n') {
+      while (p[1] == '\t' || p[1] == ' ') p++; /* libpq indents its hint lines */
       if (p[1]) sb_adds(&sb, "; ");
     } else {
       sb_addc(&sb, *p);
@@ -185,8 +189,12 @@ static void notice_receiver(void *arg, const PGresult *res) {
   log_warn("postgres warning", "\"detail\":\"%s\"", msg);
 }
 
-/* Settings that a reset would lose (they are not connection parameters). */
-static int session_setup(pg_conn *c, err *e) { return run_cmd(c, "SET TIME ZONE 'UTC'", e); }
+/* Settings that a reset would lose (they are not connection parameters). lock_timeout
+ * matches SQLite's 10 s busy timeout: a writer that waits longer gets ERR_unavailable
+ * (55P03) instead of piling up requests behind a stuck transaction. */
+static int session_setup(pg_conn *c, err *e) {
+  return run_cmd(c, "SET TIME ZONE 'UTC'; SET lock_timeout = '10s'", e);
+}
 
 static void pg_close(void *h) {
   pg_conn *c = h;
@@ -264,15 +272,23 @@ fail:
   return NULL;
 }
 
+/* Reads whatever the server sent while the connection sat idle in the pool, e.g. the FATAL
+ * "terminating connection" and the EOF of a restarted server, so that libpq marks the
+ * link bad now rather than failing the next request. poll() first: in the common case
+ * nothing arrived and this costs one system call and no round trip. */
+static void absorb_idle_input(pg_conn *c) {
+  for (int i = 0; i < 4 && PQstatus(c->pg) == CONNECTION_OK; i++) {
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0) return;
+    if (!PQconsumeInput(c->pg)) return; /* failed: status is now CONNECTION_BAD */
+    PGresult *r;
+    while (!PQisBusy(c->pg) && (r = PQgetResult(c->pg)) != NULL) PQclear(r); /* none expected */
+  }
+}
+
 static int pg_check(void *h, err *e) {
   pg_conn *c = h;
-  /* libpq sockets are non-blocking underneath: this only reads what already arrived, e.g.
-   * the EOF or "terminating connection" of a restarted server, and marks the link bad. */
-  if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
-    PQconsumeInput(c->pg);
-    PGresult *r;
-    while ((r = PQgetResult(c->pg)) != NULL) PQclear(r); /* nothing expected; stay in sync */
-  }
+  if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE) absorb_idle_input(c);
   if (PQstatus(c->pg) == CONNECTION_OK) return 0;
   PQreset(c->pg);
   if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -318,7 +334,8 @@ static int pg_exec(void *h, const char *sql, err *e) { return run_cmd(h, sql, e)
 
 /* ---- statements ---- */
 
-/* Rewrites ? to $1..$n, leaving quoted strings, quoted identifiers and comments alone. */
+/* Rewrites ? to $1..$n, leaving quoted strings, quoted identifiers and comments alone.
+ * (So PostgreSQL's jsonb operators ?, ?| and ?& cannot be written: use jsonb_exists().) */
 static char *rewrite_placeholders(const char *sql, int *nparams) {
   strbuf sb;
   sb_init(&sb);
@@ -326,14 +343,16 @@ static char *rewrite_placeholders(const char *sql, int *nparams) {
   for (const char *p = sql; *p;) {
     if (*p == '\'' || *p == '"') {
       char q = *p;
+      /* E'…' strings also escape with backslashes */
+      int bs = q == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e') &&
+               (p - 1 == sql || !(isalnum((unsigned char)p[-2]) || p[-2] == '_'));
       const char *end = p + 1;
       for (; *end; end++) {
-        if (*end == q) {
-          if (end[1] == q) { /* doubled quote inside the literal */
-            end++;
-            continue;
-          }
-          break;
+        if (bs && *end == '\\' && end[1]) {
+          end++;
+        } else if (*end == q) {
+          if (end[1] != q) break;
+          end++; /* a doubled quote inside the literal */
         }
       }
       if (*end) end++;
@@ -495,12 +514,13 @@ static const char *pg_col_name(void *p, int col) {
   return r && col >= 0 && col < PQnfields(r) ? PQfname(r, col) : NULL;
 }
 
-/* numeric (e.g. SUM of BIGINTs) is reported as an integer when the value is one, as
- * SQLite would, so JSON output does not change with the backend. */
+/* numeric (e.g. SUM of BIGINTs) is reported as an integer when the value is one that
+ * fits, as SQLite would, so JSON output does not change with the backend. */
 static int integral_text(const char *v) {
-  if (*v == '-') v++;
-  size_t n = strspn(v, "0123456789");
-  return n > 0 && n <= 18 && v[n] == '\0';
+  char *end;
+  errno = 0;
+  strtoll(v, &end, 10);
+  return end != v && *end == '\0' && errno == 0;
 }
 
 static store_coltype pg_col_type(void *p, int col) {

@@ -271,8 +271,21 @@ static int do_revoke(req *r, store_conn *c, const json_t *cur, const json_t *bod
   return 0;
 }
 
+/* Separation of duties: whoever could set an administrator's password could act as them.
+ * Administrator accounts are reset by an operator (`uniops user passwd`) only. */
+static int guard_admin_target(req *r, const json_t *cur, const char *what, err *e) {
+  uint32_t roles = 0;
+  users_roles_from_json(json_object_get(cur, "roles"), &roles, NULL);
+  if ((roles & admin_roles) && json_integer_value(json_object_get(cur, "id")) != r->who.user_id)
+    return err_set(e, ERR_forbidden, NULL,
+                   "an administrator account's %s is changed by an operator with the uniops CLI, not over the API",
+                   what);
+  return 0;
+}
+
 static int do_reset_password(req *r, store_conn *c, const json_t *cur, const json_t *body, json_t *internal,
                              json_t **ab, json_t **aa, err *e) {
+  if (guard_admin_target(r, cur, "password", e) != 0) return -1;
   static const char *const keys[] = {"password", NULL};
   if (only_keys(body, keys, e) != 0) return -1;
   json_t *pw = json_object_get(body, "password");
