@@ -29,7 +29,7 @@ LDLIBS   = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(SANFLAGS)
 
 LIB_SRC  := $(shell find src -name '*.c' ! -name main.c | sort)
-LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o
+LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/migrations.o $(B)/obj/gen/holidays.o
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -43,6 +43,14 @@ deps:
 $(B)/gen/migrations.c: $(MIGRATIONS) scripts/embed_sql.sh
 	@mkdir -p $(dir $@)
 	./scripts/embed_sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/holidays.c: data/cn-holidays-2025-2026.json scripts/embed_file.sh
+	@mkdir -p $(dir $@)
+	./scripts/embed_file.sh demo_holidays_json $< > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/holidays.o: $(B)/gen/holidays.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
 
 $(B)/obj/gen/migrations.o: $(B)/gen/migrations.c
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 #
 #   scripts/test-store.sh              both backends
 #   scripts/test-store.sh sqlite|pg    one backend
+#   scripts/test-store.sh build        only build (tests/store/schema_in_step.py uses it)
 #   CC=clang SANITIZE=1 scripts/test-store.sh   other compiler, ASan + UBSan (leaks included)
 #
 # Output goes to build/store-tests/ (or build-asan/… with SANITIZE=1).
@@ -33,6 +34,7 @@ $CC -std=c17 $opt $warn $san -D_GNU_SOURCE -Isrc -I/usr/include/postgresql \
   -o "$out/test_store_backends" tests/store/test_store_backends.c src/core/*.c src/store/*.c "$out/migrations.c" \
   -lsqlite3 -lpq -lsodium -lpthread -lm
 bin="$out/test_store_backends"
+[ "$which" = build ] && exit 0
 
 status=0
 if [ "$which" = all ] || [ "$which" = sqlite ]; then

@@ -22,6 +22,8 @@ static const char usage[] =
     "  migrate-data  copy an installation from SQLite to PostgreSQL\n"
     "  org add       add an organisation\n"
     "  user add      add a user; user passwd: set a user's password\n"
+    "  calendar import  add a business calendar from a JSON document\n"
+    "  sla due       compute a deadline on a business calendar\n"
     "  demo          load the demo city (organisations, users of every role)\n"
     "  audit verify  check the audit trail's hash chain\n"
     "  version       print the version\n"
@@ -63,7 +65,7 @@ int main(int argc, char **argv) {
   } cmds[] = {
       {"serve", cmd_serve}, {"migrate", cmd_migrate}, {"org", cmd_org},
       {"user", cmd_user},   {"demo", cmd_demo},       {"audit", cmd_audit},
-      {"migrate-data", cmd_migrate_data},
+      {"migrate-data", cmd_migrate_data}, {"calendar", cmd_calendar}, {"sla", cmd_sla},
   };
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);

@@ -40,6 +40,8 @@ int cmd_user(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_migrate_data(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+int cmd_sla(int argc, char **argv);
 
 /* Inserts an organisation from a create body (validated like POST /api/v1/orgs) and
  * audits it as an operator action; in the caller's write transaction. */

@@ -6,5 +6,11 @@
 #include "store/store.h"
 
 int demo_load_catalog(store_conn *c, err *e);
+/* Calendars ("办公时间" with the State Council's 2025–2026 holidays, "7x24") and three
+ * agreements; org_ids are the demo organisations by key (see cmd_demo.c). */
+int demo_load_sla(store_conn *c, int64_t provider1, int64_t provider2, int64_t edu, int64_t health, err *e);
+
+/* data/cn-holidays-2025-2026.json, embedded at build time. */
+extern const char demo_holidays_json[];
 
 #endif

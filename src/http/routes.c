@@ -1,9 +1,11 @@
 /* routes.c — every endpoint of the HTTP API in one table (see docs/api.md). */
 #include "http/server.h"
 #include "modules/audit_api/audit_api.h"
+#include "modules/calendar/calendars.h"
 #include "modules/catalog/catalog.h"
 #include "modules/identity/identity.h"
 #include "modules/orgs/orgs.h"
+#include "modules/sla/sla.h"
 #include "modules/system/system.h"
 #include "modules/users/users.h"
 #include "modules/webhooks/webhooks.h"
@@ -51,6 +53,25 @@ const route api_routes[] = {
     {"PATCH", "/api/v1/catalog/{id}", catalog_patch, 0},
     {"POST", "/api/v1/catalog/{id}/deactivate", catalog_deactivate, 0},
     {"POST", "/api/v1/catalog/{id}/activate", catalog_activate, 0},
+
+    {"GET", "/api/v1/calendars", calendars_list, 0},
+    {"POST", "/api/v1/calendars", calendars_create, 0},
+    {"GET", "/api/v1/calendars/{id}", calendars_get, 0},
+    {"PUT", "/api/v1/calendars/{id}", calendars_put, 0},
+    {"POST", "/api/v1/calendars/{id}/deactivate", calendars_deactivate, 0},
+    {"POST", "/api/v1/calendars/{id}/activate", calendars_activate, 0},
+    {"GET", "/api/v1/calendars/{id}/due", calendars_due, 0},
+    {"GET", "/api/v1/calendars/{id}/elapsed", calendars_elapsed, 0},
+
+    {"GET", "/api/v1/sla-agreements", sla_list, 0},
+    {"POST", "/api/v1/sla-agreements", sla_create, 0},
+    {"GET", "/api/v1/sla-agreements/{id}", sla_get, 0},
+    {"PUT", "/api/v1/sla-agreements/{id}", sla_put, 0},
+    {"GET", "/api/v1/sla-agreements/{id}/versions", sla_versions, 0},
+    {"GET", "/api/v1/sla-agreements/{id}/versions/{no}", sla_version_get, 0},
+    {"POST", "/api/v1/sla-agreements/{id}/deactivate", sla_deactivate, 0},
+    {"POST", "/api/v1/sla-agreements/{id}/activate", sla_activate, 0},
+    {"GET", "/api/v1/sla/resolve", sla_resolve_h, 0},
 
     {"GET", "/api/v1/webhooks", webhooks_list, 0},
     {"POST", "/api/v1/webhooks", webhooks_create, 0},

@@ -448,7 +448,8 @@ int res_list(store_conn *c, const resource_desc *d, const res_list_query *q, jso
     sb_adds(&sql, " AND (1 = 0");
     for (const field_desc *f = d->fields; f->name; f++)
       if (f->flags & FF_SEARCH) {
-        sb_addf(&sql, " OR %s LIKE ? ESCAPE '!'", f->name);
+        /* LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not */
+        sb_addf(&sql, " OR LOWER(%s) LIKE LOWER(?) ESCAPE '!'", f->name);
         nsearch++;
       }
     sb_adds(&sql, ")");

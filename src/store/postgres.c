@@ -16,9 +16,9 @@
  * Error text never carries the password: libpq echoes parts of a malformed URI in its
  * messages, so every client-side message is scrubbed of the URL's password first.
  */
-#include <inttypes.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
@@ -467,7 +467,7 @@ static int pg_step(void *p, err *e) {
   clear_result(s);
   PGresult *r = PQexecPrepared(c->pg, s->name, s->nparams, (const char *const *)s->params, NULL, NULL, 0);
   ExecStatusType st = PQresultStatus(r);
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
     int rc = map_error(c, r, e);
     PQclear(r);
     return rc;

@@ -353,7 +353,7 @@ def test_sigterm_stops_gracefully(fresh_server):
 
 def test_sigterm_lets_requests_in_flight_finish(fresh_server):
     s = fresh_server(demo=True)
-    users = ["sysadmin", "secadmin", "auditor", "supervisor"]
+    users = ["sysadmin", "secadmin", "auditor", "supervisor", "p1.desk", "p2.desk"]
     results = {}
 
     def login(u):
@@ -365,7 +365,7 @@ def test_sigterm_lets_requests_in_flight_finish(fresh_server):
     threads = [threading.Thread(target=login, args=(u,)) for u in users]
     for t in threads:
         t.start()
-    time.sleep(0.04)        # the logins are in argon2 (≈0.1 s each, two at a time)
+    time.sleep(0.05)        # the logins are in argon2 (≈0.1 s each, two at a time: ≥0.3 s in all)
     rc = s.stop()           # SIGTERM while they are in flight
     for t in threads:
         t.join(30)
