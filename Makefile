@@ -34,7 +34,7 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run check unit api api-pg check-asan clean deps bench fuzz
+.PHONY: all run check unit api api-pg store clean deps
 all: $(B)/uniops
 
 deps:
@@ -81,8 +81,13 @@ api: $(B)/uniops
 api-pg: $(B)/uniops
 	UNIOPS_BIN=$(CURDIR)/$(B)/uniops ./scripts/with-postgres.sh $(PYTHON) -m pytest -q -p no:cacheprovider tests/api
 
+# The store interface on both backends, and the two dialects' schemas compared.
+store: $(B)/uniops
+	./scripts/test-store.sh
+	UNIOPS_BIN=$(CURDIR)/$(B)/uniops ./scripts/with-postgres.sh $(PYTHON) tests/store/schema_in_step.py
+
 check: deps
-	$(MAKE) all unit api api-pg
+	$(MAKE) all unit store api api-pg
 	$(MAKE) CC=clang B=build-clang build-clang/uniops
 	$(MAKE) SANITIZE=1 all unit api
 
