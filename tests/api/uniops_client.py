@@ -82,9 +82,10 @@ class Response:
 
 
 class Server:
-    def __init__(self, demo=True, extra_env=None, args=None):
+    def __init__(self, demo=True, extra_env=None, args=None, db=None):
+        """db: share an existing database (another instance's) instead of a fresh one."""
         self.tmp = tempfile.TemporaryDirectory(prefix="uniops-test-")
-        self.db = fresh_db_url(self.tmp.name)
+        self.db = db or fresh_db_url(self.tmp.name)
         self.port = free_port()
         self.log_path = os.path.join(self.tmp.name, "server.log")
         if demo:
