@@ -1,15 +1,25 @@
 # uniops — one hand-written Makefile.
 #   make            build build/uniops
 #   make run        install deps, build, migrate, load demo data, serve on 127.0.0.1:8080
-#   make check      install deps, unit + API tests (SQLite and PostgreSQL), then again under ASan+UBSan
+#   make check      install deps, unit + API tests (SQLite and PostgreSQL), fuzz smoke, then again under ASan+UBSan
+#   make fuzz       build the libFuzzer targets (tests/fuzz/) into build-fuzz/ and run each FUZZ_SECONDS (60)
+#   make fuzz-smoke replay the committed corpora, then run each target for 10 s
 #   make clean
-# Switches: CC=clang, SANITIZE=1 (AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/).
+# Switches: CC=clang, SANITIZE=1 (AddressSanitizer + UndefinedBehaviorSanitizer into build-asan/),
+# FUZZ=1 (clang, libFuzzer coverage + ASan + UBSan into build-fuzz/; used by the fuzz targets).
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libcurl
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libcurl xlsxwriter
 PYTHON  := /usr/bin/python3
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+  # Every object carries libFuzzer's coverage hooks (fuzzer-no-link); only the targets link
+  # libFuzzer's main. Sanitizer findings abort, so libFuzzer saves the input as a crash.
+  CC := clang
+  B := build-fuzz
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OPT := -O1 -g
+else ifeq ($(SANITIZE),1)
   B := build-asan
   SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   OPT := -O1 -g
@@ -23,7 +33,7 @@ WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla -Ww
         -Wold-style-definition -Wshadow -Wformat=2 -Wundef -Wpointer-arith \
         -Wno-unused-parameter -fno-common
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lsqlite3 -lsodium -lpq -lcurl)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lsqlite3 -lsodium -lpq -lcurl -lxlsxwriter)
 CFLAGS  := -std=c17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc -I$(B)/gen -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(SANFLAGS)
@@ -34,7 +44,12 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run check unit api api-pg store clean deps
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_BIN     := $(patsubst %,build-fuzz/%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all run check unit api api-pg store clean deps fuzz fuzz-smoke fuzz-build
 all: $(B)/uniops
 
 deps:
@@ -86,8 +101,40 @@ store: $(B)/uniops
 	./scripts/test-store.sh
 	UNIOPS_BIN=$(CURDIR)/$(B)/uniops ./scripts/with-postgres.sh $(PYTHON) tests/store/schema_in_step.py
 
+# libFuzzer targets. The library objects are rebuilt with FUZZ=1 into build-fuzz/libuniops.a
+# (build/libuniops.a lacks the coverage hooks); a target links only the members it needs.
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libuniops.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libuniops.a $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) FUZZ=1 $(FUZZ_BIN)
+
+# run-fuzz SECONDS: for each target, replay its committed corpus once (-runs=0: the same
+# inputs every time, so a regression fails deterministically), then fuzz for SECONDS with new
+# inputs going to build-fuzz/corpus/<target> and a failing input to build-fuzz/<target>-*.
+# The full output is in build-fuzz/<target>.log; it is shown when the target fails.
+define run-fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  seeds=tests/fuzz/corpus/$$t; work=build-fuzz/corpus/$$t; log=build-fuzz/$$t.log; mkdir -p $$work; \
+	  dict=""; [ -f tests/fuzz/$$t.dict ] && dict="-dict=tests/fuzz/$$t.dict"; \
+	  if ! build-fuzz/$$t -runs=0 $$dict $$seeds >$$log 2>&1; then \
+	    tail -60 $$log >&2; echo "$$t: replaying $$seeds failed" >&2; exit 1; fi; \
+	  echo "== $$t: $$(ls $$seeds | wc -l) seeds replayed; fuzzing $(1) s"; \
+	  if ! build-fuzz/$$t -max_total_time=$(1) -timeout=10 -print_final_stats=1 \
+	      -artifact_prefix=build-fuzz/$$t- $$dict $$work $$seeds >$$log 2>&1; then \
+	    tail -60 $$log >&2; echo "$$t: failed; the input is saved as build-fuzz/$$t-*" >&2; exit 1; fi; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' $$log | tr '\n' ' '; echo; \
+	done
+endef
+
+fuzz: fuzz-build
+	$(call run-fuzz,$(FUZZ_SECONDS))
+
+fuzz-smoke: fuzz-build
+	$(call run-fuzz,10)
+
 check: deps
-	$(MAKE) all unit store api api-pg
+	$(MAKE) all unit store api api-pg fuzz-smoke
 	$(MAKE) CC=clang B=build-clang build-clang/uniops
 	$(MAKE) SANITIZE=1 all unit api
 
@@ -97,6 +144,6 @@ run: deps all
 	./$(B)/uniops serve
 
 clean:
-	rm -rf build build-asan build-clang
+	rm -rf build build-asan build-clang build-fuzz
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -9,6 +9,8 @@
 #include "modules/system/system.h"
 #include "modules/users/users.h"
 #include "modules/webhooks/webhooks.h"
+#include "modules/workorders/workorders.h"
+#include "modules/workorders/achievement.h"
 
 #define PUB ROUTE_PUBLIC
 #define PWC ROUTE_BEFORE_PASSWORD_CHANGE
@@ -72,6 +74,18 @@ const route api_routes[] = {
     {"POST", "/api/v1/sla-agreements/{id}/deactivate", sla_deactivate, 0},
     {"POST", "/api/v1/sla-agreements/{id}/activate", sla_activate, 0},
     {"GET", "/api/v1/sla/resolve", sla_resolve_h, 0},
+
+    {"GET", "/api/v1/work-orders", wo_list, 0},
+    {"POST", "/api/v1/work-orders", wo_create, 0},
+    {"GET", "/api/v1/work-orders/callback-sample", wo_callback_sample, 0},
+    {"GET", "/api/v1/work-orders/{id}", wo_get, 0},
+    {"POST", "/api/v1/work-orders/{id}/actions", wo_action_h, 0},
+    {"POST", "/api/v1/work-orders/{id}/comments", wo_comment, 0},
+    {"POST", "/api/v1/work-orders/{id}/worklogs", wo_worklog, 0},
+    {"GET", "/api/v1/work-orders/{id}/events", wo_events, 0},
+    {"POST", "/api/v1/work-orders/{id}/callbacks", wo_callback, 0},
+    {"GET", "/api/v1/sla/achievement", sla_achievement_h, 0},
+    {"GET", "/api/v1/sla/self-assessment", sla_self_assessment_h, 0},
 
     {"GET", "/api/v1/webhooks", webhooks_list, 0},
     {"POST", "/api/v1/webhooks", webhooks_create, 0},

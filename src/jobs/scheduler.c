@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "notify/deliver.h"
+#include "modules/workorders/escalation.h"
 #include "notify/outbox.h"
 
 struct scheduler {
@@ -115,6 +116,8 @@ static void *loop(void *arg) {
   job jobs[] = {
       {"outbox_delivery", 1000, 0, job_outbox_deliver, 0},
       {"session_cleanup", 3600 * 1000, 1, job_session_cleanup, 0},
+      {"sla_escalation", 5000, 1, wo_escalation_run, 0},
+      {"wo_autoclose", 60 * 1000, 1, wo_autoclose_run, 0},
   };
   pthread_mutex_lock(&sch->mu);
   while (!sch->stopping) {

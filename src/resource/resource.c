@@ -454,7 +454,8 @@ int res_list(store_conn *c, const resource_desc *d, const res_list_query *q, jso
       }
     sb_adds(&sql, ")");
   }
-  if (q->scope_org > 0) sb_addf(&sql, " AND %s%s", d->scope_column, scope_subquery);
+  if (q->scope_org > 0) sb_addf(&sql, " AND %s%s", q->scope_column ? q->scope_column : d->scope_column, scope_subquery);
+  if (q->extra_sql) sb_addf(&sql, " AND (%s)", q->extra_sql);
   if (q->after_id) sb_addf(&sql, " AND id %s ?", q->descending ? "<" : ">");
   sb_addf(&sql, " ORDER BY id %s LIMIT ?", q->descending ? "DESC" : "ASC");
   store_stmt *st = store_prepare(c, sql.buf, e);
@@ -485,6 +486,7 @@ int res_list(store_conn *c, const resource_desc *d, const res_list_query *q, jso
     sb_release(&pat);
   }
   if (q->scope_org > 0) store_bind_int64(st, idx++, q->scope_org);
+  for (int i = 0; i < q->nextra_binds; i++) store_bind_int64(st, idx++, q->extra_binds[i]);
   if (q->after_id) store_bind_int64(st, idx++, q->after_id);
   store_bind_int64(st, idx++, q->limit + 1); /* one extra row tells whether a next page exists */
   json_t *items = json_array();
@@ -521,4 +523,19 @@ int res_org_in_tree(store_conn *c, int64_t root, int64_t org_id, err *e) {
   snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM orgs WHERE id = ? AND id%s", scope_subquery);
   if (store_query_int(c, e, &n, sql, "ii", org_id, root) < 0) return -1;
   return n > 0;
+}
+
+int64_t res_org_root(store_conn *c, int64_t org_id, err *e) {
+  int64_t cur = org_id;
+  for (int depth = 0; depth < 32; depth++) {
+    store_stmt *st = store_query(c, e, "SELECT parent_id FROM orgs WHERE id = ?", "i", cur);
+    if (!st) return -1;
+    int rc = store_step(st, e);
+    int64_t parent = rc == STORE_ROW && store_col_type(st, 0) != SCOL_NULL ? store_col_int64(st, 0) : 0;
+    store_finish(st);
+    if (rc < 0) return -1;
+    if (!parent) return cur;
+    cur = parent;
+  }
+  return cur;
 }

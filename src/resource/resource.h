@@ -53,6 +53,11 @@ typedef struct res_list_query {
   char filter_values[RES_MAX_FILTERS][256];
   char q[128];          /* substring search over FF_SEARCH fields */
   int64_t scope_org;    /* > 0: only rows whose scope_column is in this org's subtree */
+  const char *scope_column; /* overrides the descriptor's scope_column (NULL: use it) */
+  /* A condition a module adds (written in code, never from input) with its integer binds. */
+  const char *extra_sql;
+  int64_t extra_binds[4];
+  int nextra_binds;
 } res_list_query;
 
 const field_desc *res_field(const resource_desc *d, const char *name);
@@ -94,6 +99,10 @@ int res_list(store_conn *c, const resource_desc *d, const res_list_query *q, jso
 
 /* Is org `org_id` inside the subtree rooted at `root`? 1/0, -1 on error. */
 int res_org_in_tree(store_conn *c, int64_t root, int64_t org_id, err *e);
+
+/* The topmost ancestor of an organisation (a provider company for its branch office).
+ * Returns the id, or -1 on error. */
+int64_t res_org_root(store_conn *c, int64_t org_id, err *e);
 
 /* Cursor text for an id (opaque to clients) and back. */
 void res_cursor_encode(int64_t id, char out[32]);

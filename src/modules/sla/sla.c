@@ -185,8 +185,10 @@ static int load(store_conn *c, int64_t id, int64_t version_no, json_t **out, err
  * its own (org tree); a customer its own (org tree) and the every-customer ones. */
 static int can_read(req *r, store_conn *c, const json_t *rec, data_scope scope, err *e) {
   if (scope == SCOPE_ALL) return 1;
-  if (strcmp(r->who.party, "service") == 0)
-    return res_org_in_tree(c, r->who.org_id, json_integer_value(json_object_get(rec, "provider_org_id")), e);
+  if (strcmp(r->who.party, "service") == 0) {
+    int64_t root = res_org_root(c, r->who.org_id, e);
+    return root < 0 ? -1 : res_org_in_tree(c, root, json_integer_value(json_object_get(rec, "provider_org_id")), e);
+  }
   json_t *cust = json_object_get(rec, "customer_org_id");
   if (json_is_null(cust)) return 1;
   /* a department's agreement covers its sub-departments too (as resolution does) */
