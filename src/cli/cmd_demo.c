@@ -16,7 +16,8 @@ static const char help[] =
     "the operations centre (management party), six departments with sub-departments,\n"
     "a supervision firm, two service providers, a user for every role, and the service\n"
     "catalogue covering every service content item of clause 8, business calendars\n"
-    "(office hours with the 2025-2026 holidays, 7x24) and three SLA agreements. Every demo\n"
+    "(office hours with the 2025-2026 holidays, 7x24), three SLA agreements and 300 work\n"
+    "orders over the last three months in every state. Every demo\n"
     "user's password is " DEMO_PASSWORD " (see docs/demo.md).\n"
     "\n"
     "  --if-empty  do nothing (and succeed) when organisations already exist\n";
@@ -103,6 +104,7 @@ static int load(store_conn *c, err *e) {
   if (demo_load_catalog(c, e) < 0) return -1;
   if (demo_load_sla(c, ids[org_index("p1")], ids[org_index("p2")], ids[org_index("edu")], ids[org_index("health")], e) < 0)
     return -1;
+  if (demo_load_workorders(c, 300, e) < 0) return -1;
   return 0;
 }
 

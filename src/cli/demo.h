@@ -10,6 +10,9 @@ int demo_load_catalog(store_conn *c, err *e);
  * agreements; org_ids are the demo organisations by key (see cmd_demo.c). */
 int demo_load_sla(store_conn *c, int64_t provider1, int64_t provider2, int64_t edu, int64_t health, err *e);
 
+/* n work orders over the last 90 days in every state, on a simulated clock. */
+int demo_load_workorders(store_conn *c, int n, err *e);
+
 /* data/cn-holidays-2025-2026.json, embedded at build time. */
 extern const char demo_holidays_json[];
 
