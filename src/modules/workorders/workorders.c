@@ -919,6 +919,7 @@ done:
 
 /* Comments and work logs: anyone who may see the order (the auditor may not). */
 static void add_note(req *r, int worklog) {
+  if (!req_require(r, "work_order", "comment")) return;
   int64_t id = req_param_id(r, "id");
   if (!id) return;
   json_t *body = req_json_body(r);
