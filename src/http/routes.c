@@ -11,6 +11,7 @@
 #include "modules/webhooks/webhooks.h"
 #include "modules/workorders/workorders.h"
 #include "modules/workorders/achievement.h"
+#include "modules/workorders/attachments.h"
 
 #define PUB ROUTE_PUBLIC
 #define PWC ROUTE_BEFORE_PASSWORD_CHANGE
@@ -84,6 +85,9 @@ const route api_routes[] = {
     {"POST", "/api/v1/work-orders/{id}/worklogs", wo_worklog, 0},
     {"GET", "/api/v1/work-orders/{id}/events", wo_events, 0},
     {"POST", "/api/v1/work-orders/{id}/callbacks", wo_callback, 0},
+    {"POST", "/api/v1/work-orders/{id}/attachments", wo_attach, 0},
+    {"GET", "/api/v1/work-orders/{id}/attachments", wo_attachments_list, 0},
+    {"GET", "/api/v1/attachments/{id}", attachment_get, 0},
     {"GET", "/api/v1/sla/achievement", sla_achievement_h, 0},
     {"GET", "/api/v1/sla/self-assessment", sla_self_assessment_h, 0},
 

@@ -378,3 +378,45 @@ def test_achievement_callbacks_and_report(srv):
     assert r.status == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert srv.as_user("p2.pm", "GET", f"/api/v1/sla/self-assessment?provider_org_id={p1}&month=2026-12").status == 403
     assert srv.as_user("p1.pm", "GET", f"/api/v1/sla/self-assessment?provider_org_id={p1}&month=2026-13").status == 400
+
+
+def test_attachments(srv):
+    wo = srv.as_user("edu.zhang", "POST", "/api/v1/work-orders",
+                     {"type": "incident", "impact": "low", "urgency": "low", "title": "截图附件"}).json
+    wid = wo["id"]
+    html = b"<html><script>alert(1)</script></html>"
+    tok = srv.login("edu.zhang")
+    q = "?name=" + urllib.parse.quote("报错截图.html")
+    r = srv.request("POST", f"/api/v1/work-orders/{wid}/attachments{q}", raw=html, token=tok,
+                    headers={"Content-Type": "text/html"})
+    assert r.status == 201, r
+    aid = r.json["attachment_id"]
+    assert r.json["size"] == len(html) and len(r.json["sha256"]) == 64
+    # the same content again is stored once, listed twice
+    r2 = srv.request("POST", f"/api/v1/work-orders/{wid}/attachments?name=copy.html", raw=html, token=tok)
+    assert r2.json["sha256"] == r.json["sha256"]
+    items = srv.as_user("p1.eng", "GET", f"/api/v1/work-orders/{wid}/attachments").json["items"]
+    assert [i["name"] for i in items] == ["报错截图.html", "copy.html"]
+    d = srv.as_user("p1.eng", "GET", f"/api/v1/attachments/{aid}")
+    assert d.status == 200 and d.body.encode() == html
+    assert d.headers["content-type"] == "application/octet-stream"  # never served as HTML
+    assert d.headers["content-disposition"].startswith("attachment;")
+    assert "UTF-8''%E6%8A%A5" in d.headers["content-disposition"]
+    assert d.headers["x-content-type-options"] == "nosniff" and "sandbox" in d.headers["content-security-policy"]
+    # out of scope: another department, another provider
+    assert srv.as_user("health.li", "GET", f"/api/v1/attachments/{aid}").status == 404
+    assert srv.as_user("p2.eng", "GET", f"/api/v1/work-orders/{wid}/attachments").status == 404
+    # bad names and empty files
+    for bad in ("?name=../etc/passwd", "?name=", ""):
+        assert srv.request("POST", f"/api/v1/work-orders/{wid}/attachments{bad}", raw=b"x", token=tok).status == 400
+    assert srv.request("POST", f"/api/v1/work-orders/{wid}/attachments?name=a.txt", raw=b"", token=tok).status == 400
+
+
+def test_attachment_size_limit(fresh_server):
+    s = fresh_server(args=["--max-body", "4096"])
+    wid = s.as_user("edu.zhang", "POST", "/api/v1/work-orders",
+                    {"type": "incident", "impact": "low", "urgency": "low", "title": "大附件"}).json["id"]
+    r = s.request("POST", f"/api/v1/work-orders/{wid}/attachments?name=big.bin", raw=b"x" * 10000,
+                  token=s.login("edu.zhang"))
+    assert r.status == 413
+    assert s.as_user("edu.zhang", "GET", f"/api/v1/work-orders/{wid}/attachments").json["items"] == []

@@ -203,7 +203,7 @@ static int visible(store_conn *c, const principal *p, const json_t *rec, data_sc
   return res_org_in_tree(c, p->org_id, jint(rec, "customer_org_id"), e);
 }
 
-static json_t *load_scoped(req *r, store_conn *c, int64_t id, const char *action) {
+json_t *wo_load_scoped(req *r, store_conn *c, int64_t id, const char *action) {
   data_scope scope = req_require(r, "work_order", action);
   if (!scope) return NULL;
   err e;
@@ -800,7 +800,7 @@ void wo_get(req *r) {
   if (!id) return;
   store_conn *c = req_conn(r);
   if (!c) return;
-  json_t *rec = load_scoped(r, c, id, "read");
+  json_t *rec = wo_load_scoped(r, c, id, "read");
   req_conn_done(r, c);
   if (!rec) return;
   req_etag(r, rec);
@@ -895,7 +895,7 @@ void wo_action_h(req *r) {
   store_conn *c = req_conn(r);
   if (!c) goto done;
   if (store_begin(c, STORE_WRITE, &e) != 0) goto fail;
-  if (!(rec = load_scoped(r, c, id, "read"))) goto done;
+  if (!(rec = wo_load_scoped(r, c, id, "read"))) goto done;
   if (version && jint(rec, "version") != version) {
     err_set(&e, ERR_version_conflict, "If-Match", "work order %" PRId64 " is at version %" PRId64 ", not %" PRId64, id,
             jint(rec, "version"), version);
@@ -945,7 +945,7 @@ static void add_note(req *r, int worklog) {
   }
   if (!(c = req_conn(r))) goto done;
   if (store_begin(c, STORE_WRITE, &e) != 0) goto fail;
-  if (!(rec = load_scoped(r, c, id, "comment"))) goto done;
+  if (!(rec = wo_load_scoped(r, c, id, "comment"))) goto done;
   if (add_event(c, &a, id, worklog ? "worklog" : "comment", NULL, NULL, NULL, jstr(body, "body"),
                 worklog ? json_integer_value(mins) : 0, &e) != 0)
     goto fail;
@@ -974,7 +974,7 @@ void wo_events(req *r) {
   if (!id) return;
   store_conn *c = req_conn(r);
   if (!c) return;
-  json_t *rec = load_scoped(r, c, id, "read");
+  json_t *rec = wo_load_scoped(r, c, id, "read");
   if (!rec) {
     req_conn_done(r, c);
     return;
@@ -1049,7 +1049,7 @@ void wo_callback(req *r) {
   }
   if (!(c = req_conn(r))) goto done;
   if (store_begin(c, STORE_WRITE, &e) != 0) goto fail;
-  if (!(rec = load_scoped(r, c, id, "read"))) goto done;
+  if (!(rec = wo_load_scoped(r, c, id, "read"))) goto done;
   if (strcmp(jstr(rec, "state"), "closed") != 0) {
     err_set(&e, ERR_invalid_transition, NULL, "callbacks are made on closed work orders");
     goto fail;

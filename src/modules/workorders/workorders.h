@@ -34,6 +34,10 @@ int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, i
 /* The work order as JSON with its clocks (state as of now). */
 int wo_load_json(store_conn *c, int64_t id, json_t **out, err *e);
 
+/* The work order if the request's principal may `action` it ("read", "comment") within its
+ * scope; otherwise replies (403, or 404 out of scope) and returns NULL. Caller decrefs. */
+json_t *wo_load_scoped(req *r, store_conn *c, int64_t id, const char *action);
+
 /* Auto-close: resolved orders unanswered for this many business days are closed. */
 #define WO_AUTO_CLOSE_DAYS 3
 /* Warn when this share of a target is used. */
