@@ -42,6 +42,14 @@ int job_outbox_deliver(store *s, const char *instance, err *e) {
   int settled = 0;
   for (int i = 0; i < n; i++) {
     char why[256] = "";
+    /* group robots throttle hard (DingTalk mutes a robot for 10 minutes): stay under their
+     * per-minute limit by postponing, which is not a failed attempt */
+    int limit = deliver_limit_per_minute(items[i].kind);
+    if (limit && outbox_sent_last_minute(s, items[i].webhook_id, e) >= limit) {
+      outbox_postpone(s, instance, &items[i], 15000, e);
+      outbox_item_free(&items[i]);
+      continue;
+    }
     int ok = deliver_send(&items[i], why, sizeof why) == 0;
     if (!ok)
       log_warn("delivery failed", "\"delivery_id\":\"%s\",\"event\":\"%s\",\"attempt\":%d,\"reason\":\"%s\"",

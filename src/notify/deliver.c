@@ -14,6 +14,12 @@
 void deliver_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 void deliver_cleanup(void) { curl_global_cleanup(); }
 
+int deliver_limit_per_minute(const char *kind) {
+  if (!strcmp(kind, "wecom") || !strcmp(kind, "dingtalk")) return 20;
+  if (!strcmp(kind, "feishu")) return 100;
+  return 0;
+}
+
 char *deliver_render_text(const json_t *p) {
   strbuf sb;
   sb_init(&sb);

@@ -17,6 +17,10 @@ void deliver_cleanup(void);
  * else -1 with a short reason in err (never containing the URL or secret). */
 int deliver_send(const outbox_item *it, char *err, size_t cap);
 
+/* Messages per minute a receiver kind accepts (WeCom and DingTalk robots 20, Feishu 100;
+ * 0: no limit). */
+int deliver_limit_per_minute(const char *kind);
+
 /* The human text of an event, as robots show it (one line, Chinese). Caller frees. */
 char *deliver_render_text(const json_t *payload);
 /* The JSON body for a robot kind ("wecom", "dingtalk", "feishu") at time now_ms, signed

@@ -85,7 +85,7 @@ int outbox_claim(store *s, const char *instance, int64_t lease_ms, outbox_item *
   n = 0;
   for (int i = 0; i < k; i++) {
     st = store_query(c, e,
-                     "SELECT o.id, o.delivery_id, o.event, o.payload, w.kind, w.url, w.secret, o.attempts"
+                     "SELECT o.id, o.delivery_id, o.event, o.payload, w.kind, w.url, w.secret, o.attempts, o.webhook_id"
                      " FROM outbox o JOIN webhooks w ON w.id = o.webhook_id WHERE o.id = ?",
                      "i", ids[i]);
     if (!st) goto out;
@@ -100,6 +100,7 @@ int outbox_claim(store *s, const char *instance, int64_t lease_ms, outbox_item *
       it->url = secret_open(store_col_text(st, 5));
       it->secret = store_col_type(st, 6) == SCOL_NULL ? NULL : secret_open(store_col_text(st, 6));
       it->attempts = (int)store_col_int64(st, 7);
+      it->webhook_id = store_col_int64(st, 8);
     }
     store_finish(st);
   }
@@ -139,4 +140,25 @@ void outbox_item_free(outbox_item *it) {
   free(it->url);
   free(it->secret);
   it->payload = it->url = it->secret = NULL;
+}
+
+int outbox_postpone(store *s, const char *instance, const outbox_item *it, int64_t delay_ms, err *e) {
+  store_conn *c = store_acquire(s, e);
+  if (!c) return -1;
+  int64_t rc = store_run(c, e,
+                         "UPDATE outbox SET next_attempt_at = ?, claimed_until = 0 WHERE id = ? AND claimed_by = ?"
+                         " AND status = 'pending'",
+                         "iis", clock_now_ms() + delay_ms, it->id, instance);
+  store_release(s, c);
+  return rc < 0 ? -1 : 0;
+}
+
+int64_t outbox_sent_last_minute(store *s, int64_t webhook_id, err *e) {
+  store_conn *c = store_acquire(s, e);
+  if (!c) return -1;
+  int64_t n = 0;
+  int rc = store_query_int(c, e, &n, "SELECT COUNT(*) FROM outbox WHERE webhook_id = ? AND delivered_at >= ?", "ii",
+                           webhook_id, clock_now_ms() - 60000);
+  store_release(s, c);
+  return rc < 0 ? -1 : n;
 }

@@ -23,6 +23,7 @@ int outbox_filter_matches(const char *filter, const char *event);
 /* One claimed delivery. */
 typedef struct outbox_item {
   int64_t id;
+  int64_t webhook_id;
   char delivery_id[40];
   char event[80];
   char *payload;    /* heap */
@@ -38,6 +39,11 @@ int outbox_claim(store *s, const char *instance, int64_t lease_ms, outbox_item *
 /* Records the outcome: delivered, or failed (retry with backoff; dead after max attempts). */
 int outbox_finish(store *s, const char *instance, const outbox_item *it, int ok, const char *error, err *e);
 void outbox_item_free(outbox_item *it);
+/* Hands a claimed item back untouched, to be tried again after delay_ms (rate limits:
+ * not a failed attempt). */
+int outbox_postpone(store *s, const char *instance, const outbox_item *it, int64_t delay_ms, err *e);
+/* Deliveries to one subscription in the last minute. */
+int64_t outbox_sent_last_minute(store *s, int64_t webhook_id, err *e);
 
 #define OUTBOX_MAX_ATTEMPTS 8
 

@@ -152,3 +152,23 @@ def test_webhook_validation_and_permissions(server):
     for user in ("auditor", "secadmin", "edu.admin", "p1.pm"):
         assert server.as_user(user, "GET", "/api/v1/webhooks").status == 403
         assert server.as_user(user, "GET", "/api/v1/outbox").status == 403
+
+
+def test_robot_rate_limit_postpones_without_failing(fresh_server):
+    wecom = Receiver(reply={"errcode": 0, "errmsg": "ok"})
+    try:
+        srv = fresh_server()
+        subscribe(srv, name="wecom", kind="wecom", url=wecom.url("/cgi-bin/webhook/send?key=K"), events="org.create")
+        for i in range(25):
+            make_org(srv, f"限流测试局{i}")
+        time.sleep(4)
+        # WeCom takes 20 messages a minute: the other 5 wait, pending, with no failed attempt
+        assert len(wecom.requests) == 20
+        pending = srv.as_user("sysadmin", "GET", "/api/v1/outbox?status=pending").json["items"]
+        assert len(pending) == 5 and all(p["attempts"] == 0 for p in pending)
+        srv.set_clock(70)
+        wecom.wait_for(25, timeout=30)
+        assert len(wecom.requests) == 25
+        srv.set_clock(0)
+    finally:
+        wecom.close()
