@@ -11,7 +11,7 @@
 #include "jobs/scheduler.h"
 
 static const char help[] =
-    "usage: uniops serve [--listen ADDR:PORT] [--db URL] [--threads N] [--max-body BYTES]\n"
+    "usage: uniops serve [--listen ADDR:PORT] [--db URL] [--threads N] [--pool N] [--max-body BYTES]\n"
     "\n"
     "Runs the HTTP server: the API under /api/v1, /healthz, /readyz, /metrics.\n"
     "Migrations are applied at start. SIGTERM or SIGINT stops it gracefully: no new\n"
@@ -19,7 +19,9 @@ static const char help[] =
     "\n"
     "  --listen ADDR:PORT  address to listen on (default $UNIOPS_LISTEN or 127.0.0.1:8080)\n"
     "  --db URL            sqlite:PATH or postgresql://… (default $UNIOPS_DB or sqlite:var/uniops.db)\n"
-    "  --threads N         worker threads (default 4, 1..64); the database pool has N+3 connections\n"
+    "  --threads N         worker threads (default 4, 1..64)\n"
+    "  --pool N            database connections (default threads+3, at least threads+2: the\n"
+    "                      workers, the scheduler's lock holder and its job)\n"
     "  --max-body BYTES    largest request body accepted (default 1048576); larger gets 413\n"
     "\n"
     "Logs are JSON lines on stderr, one access line per request.\n";
@@ -33,8 +35,8 @@ static int parse_num(const char *s, long lo, long hi, long *out) {
 }
 
 int cmd_serve(int argc, char **argv) {
-  cli_opt opts[] = {{"listen", 1, NULL}, {"db", 1, NULL}, {"threads", 1, NULL}, {"max-body", 1, NULL}};
-  int n = 4, npos = 0;
+  cli_opt opts[] = {{"listen", 1, NULL}, {"db", 1, NULL}, {"threads", 1, NULL}, {"max-body", 1, NULL}, {"pool", 1, NULL}};
+  int n = 5, npos = 0;
   const char *pos[1];
   int rc = cli_parse(argc, argv, opts, n, pos, &npos);
   if (rc == 1) {
@@ -60,11 +62,16 @@ int cmd_serve(int argc, char **argv) {
     fprintf(stderr, "uniops: --max-body must be 1024..1073741824\n");
     return EXIT_USAGE;
   }
+  long pool = threads + 3;
+  if (cli_get(opts, n, "pool") && (parse_num(cli_get(opts, n, "pool"), threads + 2, 512, &pool) != 0)) {
+    fprintf(stderr, "uniops: --pool must be at least threads+2 (%ld) and at most 512\n", threads + 2);
+    return EXIT_USAGE;
+  }
   a.threads = (int)threads;
   a.body_limit = (size_t)body;
   a.started_at_ms = clock_now_ms();
-  /* workers + the scheduler's lock holder and its job + one spare */
-  a.db = cli_open_store(cli_db_url(cli_get(opts, n, "db")), a.threads + 3);
+  /* workers + the scheduler's lock holder and its job (+ a spare by default) */
+  a.db = cli_open_store(cli_db_url(cli_get(opts, n, "db")), (int)pool);
   if (!a.db) return EXIT_FAIL;
   err e;
   err_clear(&e);
