@@ -365,6 +365,13 @@ def test_achievement_callbacks_and_report(srv):
     assert r.status == 201, r
     assert srv.as_user("p1.desk", "POST", f"/api/v1/work-orders/{made[1]}/callbacks",
                        {"reached": False, "satisfied": True}).status == 400
+    # the callback sample is a reproducible 10 % of closed orders, within the caller's scope
+    sq = urllib.parse.urlencode({"from": "2026-12-01T00:00:00+08:00", "to": "2027-01-01T00:00:00+08:00"})
+    mine = {w["id"] for w in srv.as_user("p1.desk", "GET", "/api/v1/work-orders/callback-sample?" + sq).json["items"]}
+    theirs = {w["id"] for w in srv.as_user("p2.desk", "GET", "/api/v1/work-orders/callback-sample?" + sq).json["items"]}
+    everyone = {w["id"] for w in srv.as_user("ops.manager", "GET", "/api/v1/work-orders/callback-sample?" + sq).json["items"]}
+    assert not theirs & set(made) and mine <= everyone and theirs <= everyone
+    assert srv.as_user("p1.desk", "GET", "/api/v1/work-orders/callback-sample?from=x").status == 400
     # the provider's monthly self-assessment
     p1 = org(srv, "南粤数智运维服务有限公司")
     r = srv.as_user("p1.pm", "GET", f"/api/v1/sla/self-assessment?provider_org_id={p1}&month=2026-12")

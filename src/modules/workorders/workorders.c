@@ -365,7 +365,9 @@ int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, 
     return err_set(e, ERR_forbidden, "customer_org_id", "you may raise work orders for your own department only");
   /* the requester: the department user, or a user of that department named by the desk */
   int64_t requester = jint(body, "requester_id");
-  if (!requester && customer_side) requester = p->user_id;
+  /* by default the department user raising it is the requester — when they belong to it
+   * (a bureau's administrator raising for a sub-department names the requester or none) */
+  if (!requester && customer_side && res_org_in_tree(c, customer, p->org_id, e) == 1) requester = p->user_id;
   if (requester) {
     int64_t rorg = 0;
     int q = store_query_int(c, e, &rorg, "SELECT org_id FROM users WHERE id = ? AND active = 1", "i", requester);
@@ -870,12 +872,28 @@ void wo_list(req *r) {
   }
   size_t i;
   json_t *it;
+  /* a page rarely spans more than a couple of calendars: load each once */
+  int64_t cal_ids[4] = {0};
+  cal_calendar cals[4];
+  int ncal = 0;
   json_array_foreach(json_object_get(out, "items"), i, it) {
     wo_clocks w;
     if (clocks_load(c, jint(it, "id"), &w, &e) != 0) break;
-    json_object_set_new(it, "clocks", clocks_json(&w, NULL, now));
+    const cal_calendar *cal = NULL;
+    int64_t cid = jint(it, "calendar_id");
+    for (int k = 0; k < ncal && cid; k++)
+      if (cal_ids[k] == cid) cal = &cals[k];
+    if (!cal && cid && ncal < 4) {
+      memset(&cals[ncal], 0, sizeof cals[ncal]);
+      if (calendars_load(c, cid, &cals[ncal], &e) == 0) {
+        cal_ids[ncal] = cid;
+        cal = &cals[ncal++];
+      }
+    }
+    json_object_set_new(it, "clocks", clocks_json(&w, cal, now));
     json_object_set_new(it, "state_label", json_string(wo_state_label(wo_state_from_name(jstr(it, "state")))));
   }
+  for (int k = 0; k < ncal; k++) caldoc_free(&cals[k]);
   req_conn_done(r, c);
   req_reply(r, 200, out);
 }
@@ -1087,7 +1105,8 @@ done:
 /* A reproducible 10 % sample of the orders closed in [from, to): the service desk calls
  * them back (回访). Orders already called back are marked. */
 void wo_callback_sample(req *r) {
-  if (!req_require(r, "work_order", "callback")) return;
+  data_scope scope = req_require(r, "work_order", "callback");
+  if (!scope) return;
   const char *from_s = req_query(r, "from"), *to_s = req_query(r, "to");
   int64_t from, to;
   if (!from_s || time_parse_rfc3339(from_s, &from) != 0) {
@@ -1102,12 +1121,16 @@ void wo_callback_sample(req *r) {
   err_clear(&e);
   store_conn *c = req_conn(r);
   if (!c) return;
+  /* a provider's desk samples its own company's orders; management all */
+  int64_t root = scope == SCOPE_ALL ? 0 : res_org_root(c, r->who.org_id, &e);
   store_stmt *st = store_query(c, &e,
                                "SELECT w.id, w.number, w.customer_org_id, w.rating,"
                                " (SELECT COUNT(*) FROM wo_callbacks b WHERE b.work_order_id = w.id)"
                                " FROM work_orders w WHERE w.state = 'closed' AND w.closed_at >= ? AND w.closed_at < ?"
+                               " AND (? = 0 OR w.provider_org_id IN (WITH RECURSIVE t(id) AS (SELECT CAST(? AS BIGINT)"
+                               " UNION ALL SELECT o.id FROM orgs o JOIN t ON o.parent_id = t.id) SELECT id FROM t))"
                                " ORDER BY w.id",
-                               "ii", from, to);
+                               "iiii", from, to, root, root);
   json_t *items = json_array();
   int rc = -1;
   while (st && (rc = store_step(st, &e)) == STORE_ROW) {
