@@ -15,8 +15,9 @@ PYTHON  := /usr/bin/python3
 ifeq ($(FUZZ),1)
   # Every object carries libFuzzer's coverage hooks (fuzzer-no-link); only the targets link
   # libFuzzer's main. Sanitizer findings abort, so libFuzzer saves the input as a crash.
-  CC := clang
-  B := build-fuzz
+  # libFuzzer is clang's: override even a CC=… given on the command line.
+  override CC := clang
+  override B := build-fuzz
   SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   OPT := -O1 -g
 else ifeq ($(SANITIZE),1)
@@ -132,6 +133,19 @@ fuzz: fuzz-build
 
 fuzz-smoke: fuzz-build
 	$(call run-fuzz,10)
+
+# make bench: bulk-load BENCH_N work orders (uniops demo --scale), serve them and time the API
+# with wrk, on SQLite and (when installed) PostgreSQL; one line per figure (bench/run.sh,
+# docs/benchmarks.md). Not part of check. BENCH_N=100000 for a quick run.
+BENCH_N ?= 1000000
+.PHONY: bench
+bench: deps $(B)/uniops $(B)/bench/raw_insert
+	BENCH_N=$(BENCH_N) UNIOPS_BIN=$(CURDIR)/$(B)/uniops RAW_INSERT_BIN=$(CURDIR)/$(B)/bench/raw_insert ./bench/run.sh
+
+# The machine's ceiling for durable SQLite commits, which bench compares our creates with.
+$(B)/bench/raw_insert: bench/raw_insert.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lsqlite3 -lpthread
 
 check: deps
 	$(MAKE) all unit store api api-pg fuzz-smoke

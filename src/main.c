@@ -24,8 +24,11 @@ static const char usage[] =
     "  user add      add a user; user passwd: set a user's password\n"
     "  calendar import  add a business calendar from a JSON document\n"
     "  sla due       compute a deadline on a business calendar\n"
+    "  sla breach-scan  time the SLA escalation job's scan queries\n"
     "  demo          load the demo city (organisations, users of every role)\n"
     "  audit verify  check the audit trail's hash chain\n"
+    "  backup FILE   write a consistent copy of the database (also while serving)\n"
+    "  restore FILE  put a backup in place and verify its audit trail\n"
     "  version       print the version\n"
     "\n"
     "Every command takes --help. --db URL (or UNIOPS_DB) picks the database:\n"
@@ -65,7 +68,8 @@ int main(int argc, char **argv) {
   } cmds[] = {
       {"serve", cmd_serve}, {"migrate", cmd_migrate}, {"org", cmd_org},
       {"user", cmd_user},   {"demo", cmd_demo},       {"audit", cmd_audit},
-      {"migrate-data", cmd_migrate_data}, {"calendar", cmd_calendar}, {"sla", cmd_sla},
+      {"migrate-data", cmd_migrate_data}, {"calendar", cmd_calendar}, {"sla", cmd_sla_main},
+      {"backup", cmd_backup}, {"restore", cmd_restore},
   };
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].fn(argc - 1, argv + 1);

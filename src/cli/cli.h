@@ -42,6 +42,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_migrate_data(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_sla(int argc, char **argv);
+int cmd_sla_main(int argc, char **argv); /* cmd_sla_scan.c: `sla breach-scan`, else cmd_sla */
+int cmd_backup(int argc, char **argv);  /* cmd_backup.c */
+int cmd_restore(int argc, char **argv); /* cmd_backup.c */
 
 /* Inserts an organisation from a create body (validated like POST /api/v1/orgs) and
  * audits it as an operator action; in the caller's write transaction. */
@@ -49,5 +52,10 @@ int cli_org_insert(store_conn *c, json_t *body, int64_t *id, err *e);
 /* Inserts a user from a create body (as POST /api/v1/users, administrator roles allowed);
  * must_change sets must_change_password. In the caller's write transaction. */
 int cli_user_insert(store_conn *c, json_t *body, int must_change, int64_t *id, err *e);
+
+/* `demo --scale N` (demo_scale.c): bulk-writes n work orders over the last two years onto a
+ * database that holds the demo city; one transaction per 10,000, one audit record; prints
+ * the rate. */
+int demo_scale(store *s, long long n, err *e);
 
 #endif

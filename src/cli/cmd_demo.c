@@ -2,6 +2,7 @@
  * the management party, customer departments with sub-departments, a supervision firm,
  * two service providers, and a user for every role. Passwords are in docs/demo.md. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -10,7 +11,7 @@
 #define DEMO_PASSWORD "Uniops@2026"
 
 static const char help[] =
-    "usage: uniops demo [--if-empty] [--db URL]\n"
+    "usage: uniops demo [--if-empty] [--scale N] [--db URL]\n"
     "\n"
     "Loads the demo city into an empty database (all in one transaction, audited):\n"
     "the operations centre (management party), six departments with sub-departments,\n"
@@ -20,7 +21,10 @@ static const char help[] =
     "orders over the last three months in every state. Every demo\n"
     "user's password is " DEMO_PASSWORD " (see docs/demo.md).\n"
     "\n"
-    "  --if-empty  do nothing (and succeed) when organisations already exist\n";
+    "  --if-empty  do nothing (and succeed) when organisations already exist\n"
+    "  --scale N   then bulk-write N more work orders over the last two years (for\n"
+    "              benchmarks; 1 to 50000000); on a database that already holds the demo,\n"
+    "              only the bulk write happens\n";
 
 typedef struct demo_org {
   const char *key, *name, *party, *parent;
@@ -109,10 +113,20 @@ static int load(store_conn *c, err *e) {
 }
 
 int cmd_demo(int argc, char **argv) {
-  cli_opt opts[] = {{"if-empty", 0, NULL}, {"db", 1, NULL}};
+  cli_opt opts[] = {{"if-empty", 0, NULL}, {"db", 1, NULL}, {"scale", 1, NULL}};
   int npos = 0;
   const char *pos[1];
-  int rc = cli_parse(argc, argv, opts, 2, pos, &npos);
+  int rc = cli_parse(argc, argv, opts, 3, pos, &npos);
+  long long scale = 0;
+  if (rc == 0 && cli_get(opts, 3, "scale")) {
+    char *end;
+    const char *v = cli_get(opts, 3, "scale");
+    scale = strtoll(v, &end, 10);
+    if (!*v || *end || scale < 1 || scale > 50000000) {
+      fprintf(stderr, "uniops: --scale must be a number of work orders from 1 to 50000000\n");
+      rc = -1;
+    }
+  }
   if (rc == 1) {
     fputs(help, stdout);
     return EXIT_OK;
@@ -121,7 +135,7 @@ int cmd_demo(int argc, char **argv) {
     fputs(help, stderr);
     return EXIT_USAGE;
   }
-  store *s = cli_open_store(cli_db_url(cli_get(opts, 2, "db")), 1);
+  store *s = cli_open_store(cli_db_url(cli_get(opts, 3, "db")), 1);
   if (!s) return EXIT_FAIL;
   err e;
   err_clear(&e);
@@ -133,7 +147,8 @@ int cmd_demo(int argc, char **argv) {
   if (store_query_int(c, &e, &existing, "SELECT COUNT(*) FROM orgs", NULL) < 0) goto fail;
   if (existing) {
     store_rollback(c);
-    if (cli_get(opts, 2, "if-empty")) {
+    if (scale) goto bulk; /* the demo is there (demo_scale checks): only the bulk write */
+    if (cli_get(opts, 3, "if-empty")) {
       printf("demo: the database already has data; nothing loaded\n");
       result = EXIT_OK;
     } else {
@@ -144,7 +159,12 @@ int cmd_demo(int argc, char **argv) {
   if (load(c, &e) != 0 || store_commit(c, &e) != 0) goto fail;
   printf("demo loaded: %zu organisations, %zu users (password %s)\n", NORGS, NUSERS, DEMO_PASSWORD);
   result = EXIT_OK;
-  goto out;
+  if (!scale) goto out;
+bulk:
+  store_release(s, c);
+  c = NULL;
+  result = demo_scale(s, scale, &e) == 0 ? EXIT_OK : EXIT_FAIL;
+  if (result == EXIT_OK) goto out;
 fail:
   fprintf(stderr, "uniops: demo failed: %s%s%s\n", e.field, e.field[0] ? ": " : "", e.msg);
 out:

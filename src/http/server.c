@@ -27,6 +27,8 @@
 typedef struct conn_ctx {
   strbuf body;
   int too_large;
+  int answered;     /* a response is queued: ignore whatever else arrives */
+  size_t discarded; /* body bytes past the limit, read and thrown away */
   int64_t started_us;
 } conn_ctx;
 
@@ -177,16 +179,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
     const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > the_app->body_limit) cx->too_large = 1;
     atomic_fetch_add(&in_flight, 1);
-    return MHD_YES; /* answering now would make 0.9.75 close the connection */
-  }
-  if (*upload_size) {
-    if (!cx->too_large && cx->body.len + *upload_size <= the_app->body_limit)
+    /* Answering now would make 0.9.75 close the connection, so we wait for the final call —
+     * unless the declared body is too large: then refuse at once (and let the connection
+     * close) rather than read, or with Expect: 100-continue even invite, a body we discard. */
+    if (!cx->too_large) return MHD_YES;
+  } else if (cx->answered) {
+    *upload_size = 0;
+    return MHD_YES;
+  } else if (*upload_size) {
+    if (!cx->too_large && cx->body.len + *upload_size <= the_app->body_limit) {
       sb_add(&cx->body, upload_data, *upload_size);
-    else
+    } else {
+      /* Past the limit without a Content-Length (chunked). 0.9.75 cannot answer in the middle
+       * of a body, so we read on and discard to give the 413 at the end — but only so far:
+       * a client still sending at 16 × the limit is cut off. */
       cx->too_large = 1;
+      cx->discarded += *upload_size;
+      if (cx->discarded / 16 > the_app->body_limit) {
+        char ip[64], path[256];
+        client_ip(mc, ip, sizeof ip);
+        log_json_escape(url, path, sizeof path);
+        log_warn("request body far over the limit: connection closed", "\"ip\":\"%s\",\"path\":\"%s\"", ip, path);
+        return MHD_NO;
+      }
+    }
     *upload_size = 0;
     return MHD_YES;
   }
+  cx->answered = 1;
 
   req r;
   memset(&r, 0, sizeof r);

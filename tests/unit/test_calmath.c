@@ -497,6 +497,21 @@ static void test_7x24(void **state) {
   }
 }
 
+/* Found by tests/fuzz/fuzz_calendar: before 1970 the day numbers are negative and the
+ * week skip computed INT64_MAX - day (signed overflow) when the calendar has no holiday or
+ * workday after the start. */
+static void test_before_1970_without_lists(void **state) {
+  cal_calendar c = cal_7x24();
+  assert_deadline(&c, "1900-01-01T00:00:00+08:00", HOURS(24 * 30), "1900-01-31T00:00:00+08:00");
+  assert_deadline(&c, "0001-01-01T00:00:00+08:00", HOURS(24 * 365), "0002-01-01T00:00:00+08:00");
+  assert_int_equal(cal_elapsed(&c, T("1900-01-01T00:00:00+08:00"), T("1969-12-31T00:00:00+08:00")),
+                   (int64_t)(T("1969-12-31T00:00:00+08:00") - T("1900-01-01T00:00:00+08:00")));
+  /* office hours without lists: 35 h a week, so 70 h is two weeks on, Monday morning */
+  assert_deadline(&office_plain, "1950-01-02T08:30:00+08:00", HOURS(70), "1950-01-13T17:30:00+08:00");
+  assert_int_equal(cal_elapsed(&office_plain, T("1950-01-02T00:00:00+08:00"), T("1950-01-16T00:00:00+08:00")),
+                   HOURS(70));
+}
+
 /* ---- elapsed ------------------------------------------------------------------------ */
 
 static void test_elapsed(void **state) {
@@ -638,6 +653,7 @@ int main(void) {
       cmocka_unit_test(test_add_long_durations),
       cmocka_unit_test(test_week_skip_matches_day_walk),
       cmocka_unit_test(test_7x24),
+      cmocka_unit_test(test_before_1970_without_lists),
       cmocka_unit_test(test_elapsed),
       cmocka_unit_test(test_round_trips),
       cmocka_unit_test(test_next_working_and_is_working),

@@ -157,10 +157,11 @@ static int in_list(const int32_t *v, size_t n, int64_t day) {
   return i < n && v[i] == day;
 }
 
-/* The first day >= day that appears in either list, or INT64_MAX: the weeks before it are
- * ordinary and may be skipped arithmetically. */
+/* The first day >= day that appears in either list, or CAL_DAY_MAX: the weeks before it are
+ * ordinary and may be skipped arithmetically. (Not INT64_MAX: callers subtract day, which is
+ * negative before 1970.) */
 static int64_t next_list_day(const cal_calendar *c, int64_t day) {
-  int64_t next = INT64_MAX;
+  int64_t next = CAL_DAY_MAX;
   size_t i = lower_bound(c->holidays, c->nholidays, day);
   if (i < c->nholidays) next = c->holidays[i];
   i = lower_bound(c->workdays, c->nworkdays, day);

@@ -9,6 +9,7 @@
 #include "auth/policy.h"
 #include "auth/session.h"
 #include "core/clock.h"
+#include "http/ratelimit.h"
 #include "modules/identity/identity.h"
 #include "modules/users/users.h"
 #include "resource/resource.h"
@@ -83,6 +84,8 @@ void sessions_create(req *r) {
   if (body_strings(r, body, keys, &e) != 0) goto fail;
   const char *username = json_string_value(json_object_get(body, "username"));
   const char *pw = json_string_value(json_object_get(body, "password"));
+  /* Throttle before any lookup: the answer must not depend on whether the account exists. */
+  if (ratelimit_login_begin(r, username) != 0) goto done;
   if (!(c = req_conn(r))) goto done;
   security_policy pol;
   if (policy_load(c, &pol, &e) != 0) goto fail;
@@ -154,6 +157,7 @@ void sessions_create(req *r) {
   if (audit_login(r, c, &who, username, "login", u.id, NULL, &e) != 0) goto fail;
   if (!(user = me_json(c, &who, &e))) goto fail;
   if (store_commit(c, &e) != 0) goto fail;
+  ratelimit_login_succeeded(r, username);
   char expbuf[40];
   time_format_rfc3339(exp, expbuf);
   req_reply(r, 201,

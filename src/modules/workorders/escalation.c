@@ -76,21 +76,24 @@ out:
   return rc;
 }
 
+/* The two scans: clocks past their deadline not yet escalated, clocks past their warning
+ * instant not yet warned. Shared with wo_breach_scan_count, which times them. */
+static const char breach_sql[] =
+    "SELECT k.work_order_id, k.metric, w.priority, w.calendar_id, w.provider_org_id, w.customer_org_id,"
+    " k.due_at, w.number FROM wo_clocks k JOIN work_orders w ON w.id = k.work_order_id"
+    " WHERE k.due_at > 0 AND k.due_at < ? AND k.started_at > 0 AND k.escalated = 0 ORDER BY k.due_at LIMIT 200";
+static const char warn_sql[] =
+    "SELECT k.work_order_id, k.metric, w.priority, w.calendar_id, w.provider_org_id, w.customer_org_id,"
+    " k.due_at, w.number FROM wo_clocks k JOIN work_orders w ON w.id = k.work_order_id"
+    " WHERE k.warn_at > 0 AND k.warn_at <= ? AND k.started_at > 0 AND k.warned = 0 ORDER BY k.warn_at LIMIT 200";
+
 static int scan(store *s, int breach, err *e) {
   store_conn *c = store_acquire(s, e);
   if (!c) return -1;
   int64_t now = clock_now_ms();
   due_clock due[200];
   int n = 0, rc;
-  store_stmt *st = store_query(
-      c, e,
-      breach ? "SELECT k.work_order_id, k.metric, w.priority, w.calendar_id, w.provider_org_id, w.customer_org_id,"
-               " k.due_at, w.number FROM wo_clocks k JOIN work_orders w ON w.id = k.work_order_id"
-               " WHERE k.due_at > 0 AND k.due_at < ? AND k.started_at > 0 AND k.escalated = 0 ORDER BY k.due_at LIMIT 200"
-             : "SELECT k.work_order_id, k.metric, w.priority, w.calendar_id, w.provider_org_id, w.customer_org_id,"
-               " k.due_at, w.number FROM wo_clocks k JOIN work_orders w ON w.id = k.work_order_id"
-               " WHERE k.warn_at > 0 AND k.warn_at <= ? AND k.started_at > 0 AND k.warned = 0 ORDER BY k.warn_at LIMIT 200",
-      "i", now);
+  store_stmt *st = store_query(c, e, breach ? breach_sql : warn_sql, "i", now);
   if (!st) {
     store_release(s, c);
     return -1;
@@ -129,6 +132,20 @@ static int scan(store *s, int breach, err *e) {
     sent += r;
   }
   return sent;
+}
+
+static int count_rows(store_conn *c, const char *sql, int64_t now, int *out, err *e) {
+  store_stmt *st = store_query(c, e, sql, "i", now);
+  if (!st) return -1;
+  int rc;
+  *out = 0;
+  while ((rc = store_step(st, e)) == STORE_ROW) (*out)++;
+  store_finish(st);
+  return rc < 0 ? -1 : 0;
+}
+
+int wo_breach_scan_count(store_conn *c, int64_t now, int *warn, int *breach, err *e) {
+  return count_rows(c, warn_sql, now, warn, e) == 0 && count_rows(c, breach_sql, now, breach, e) == 0 ? 0 : -1;
 }
 
 int wo_escalation_run(store *s, const char *instance, err *e) {

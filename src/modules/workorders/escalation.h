@@ -11,5 +11,8 @@
 int wo_escalation_run(store *s, const char *instance, err *e);
 /* One pass of auto-closing (WO_AUTO_CLOSE_DAYS business days after resolving). */
 int wo_autoclose_run(store *s, const char *instance, err *e);
+/* The escalation job's two scan queries as of `now`, rows read and counted but nothing sent
+ * (`uniops sla breach-scan` times them): at most 200 each, as the job reads them. */
+int wo_breach_scan_count(store_conn *c, int64_t now, int *warn, int *breach, err *e);
 
 #endif
