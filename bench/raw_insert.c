@@ -62,7 +62,8 @@ static void *run(void *arg) {
     return NULL;
   }
   /* a body the size of a small work order row, so the WAL frames are realistic */
-  static const char body[] = "{\"type\":\"incident\",\"impact\":\"medium\",\"urgency\":\"high\",\"title\":\"raw insert\"}";
+  static const char body[] =
+      "{\"type\":\"incident\",\"impact\":\"medium\",\"urgency\":\"high\",\"title\":\"raw insert\"}";
   while (now_s() < w->until) {
     sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
     sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);

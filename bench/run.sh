@@ -109,7 +109,8 @@ suite() {
   label=$1
   : >"$DIR/wrk-$label.log"
   start_server "$label" "$2"
-  eval "$(/usr/bin/python3 "$here/setup.py" "$base")"
+  vars=$(/usr/bin/python3 "$here/setup.py" "$base") || exit 1
+  eval "$vars"
   body="{\"customer_org_id\":$CUSTOMER,\"type\":\"incident\",\"impact\":\"medium\",\"urgency\":\"high\",\"title\":\"压测：办公电脑无法开机\"}"
   bench "$label: create work order c=1" 1 1 POST /api/v1/work-orders "$TOKEN" "$body"
   bench "$label: create work order c=32" 2 32 POST /api/v1/work-orders "$TOKEN" "$body"
@@ -134,7 +135,7 @@ run_sqlite() {
   bulk_load sqlite "sqlite:$DIR/base.db" "$N"
   rm -f "$DIR"/run.db "$DIR"/run.db-wal "$DIR"/run.db-shm
   cp "$DIR/base.db" "$DIR/run.db"
-  [ -f "$DIR/base.db-wal" ] && cp "$DIR/base.db-wal" "$DIR/run.db-wal"
+  if [ -f "$DIR/base.db-wal" ]; then cp "$DIR/base.db-wal" "$DIR/run.db-wal"; fi
   line "sqlite: database size" "$(du -m "$DIR/run.db" | cut -f1) MB"
   suite sqlite "sqlite:$DIR/run.db"
   create32=$(awk '/sqlite: create work order c=32/ {print $6}' "$DIR/wrk-sqlite.log" | tail -1)

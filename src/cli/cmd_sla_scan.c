@@ -73,7 +73,6 @@ int cmd_sla_main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "breach-scan") == 0) return breach_scan(argc - 1, argv + 1);
   int rc = cmd_sla(argc, argv);
   /* cmd_sla's help knows only `due`: add this file's subcommand to it */
-  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-    printf("\n%s", help);
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) printf("\n%s", help);
   return rc;
 }

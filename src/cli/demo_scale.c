@@ -35,8 +35,8 @@
 #define MIN_MS 60000LL
 #define DAY_MS 86400000LL
 #define NEVER INT64_MAX
-#define BATCH 10000    /* orders per transaction */
-#define ROWS 100       /* rows per INSERT statement */
+#define BATCH 10000 /* orders per transaction */
+#define ROWS 100    /* rows per INSERT statement */
 #define MAX_CUST 64
 #define MAX_PROV 4
 #define MAX_CALS 16
@@ -47,9 +47,9 @@
 static const char *const item_codes[NITEMS] = {"A1.3.1", "A1.3.4", "A1.3.5", "A1.3.6", "A1.3.7", "A1.3.8",
                                                "A1.2.2", "A2.2.2", "A2.1.3", "A3.3.2", "A3.1.2", "A1.3.2"};
 static const char *const titles[NITEMS] = {"办公电脑无法开机", "打印机卡纸无法打印", "会议室投影无信号",
-                                           "无线网络频繁掉线", "视频会议系统保障", "云主机CPU告警",
-                                           "数据库备份失败", "门户网站访问缓慢", "新员工账号开通",
-                                           "VPN无法连接", "机房空调温度告警", "漏洞修复申请"};
+                                           "无线网络频繁掉线", "视频会议系统保障",   "云主机CPU告警",
+                                           "数据库备份失败",   "门户网站访问缓慢",   "新员工账号开通",
+                                           "VPN无法连接",      "机房空调温度告警",   "漏洞修复申请"};
 static const char *const metric_names[3] = {"response", "arrival", "resolution"};
 enum { M_RESP, M_ARR, M_RES };
 
@@ -150,8 +150,9 @@ static int load_guarantees(scale_ctx *x, err *e) {
     json_t *g;
     json_array_foreach(json_object_get(terms, "major_guarantees"), i, g) {
       int32_t from, to;
-      if (cal_parse_date(json_string_value(json_object_get(g, "from")) ? json_string_value(json_object_get(g, "from")) : "",
-                         &from) != 0 ||
+      if (cal_parse_date(
+              json_string_value(json_object_get(g, "from")) ? json_string_value(json_object_get(g, "from")) : "",
+              &from) != 0 ||
           cal_parse_date(json_string_value(json_object_get(g, "to")) ? json_string_value(json_object_get(g, "to")) : "",
                          &to) != 0)
         continue;
@@ -182,11 +183,15 @@ static sla_entry *agreement(scale_ctx *x, int ci, int pi, int ii, int prio, int6
   int32_t doy;
   int64_t at = this_year(x, reported, &doy);
   int g = doy >= 0 && doy < 367 && x->guarantee_day[doy];
-  sla_entry *s = &x->sla[((((size_t)ci * MAX_PROV + (size_t)pi) * NITEMS + (size_t)ii) * 4 + (size_t)prio) * 2 + (size_t)g];
+  sla_entry *s =
+      &x->sla[((((size_t)ci * MAX_PROV + (size_t)pi) * NITEMS + (size_t)ii) * 4 + (size_t)prio) * 2 + (size_t)g];
   if (s->state) return s;
   static const char *const prios[] = {"P1", "P2", "P3", "P4"};
-  sla_query q = {.customer_org_id = x->cust[ci], .provider_org_id = x->prov[pi], .catalog_item_id = x->item[ii],
-                 .priority = prios[prio], .at_ms = at};
+  sla_query q = {.customer_org_id = x->cust[ci],
+                 .provider_org_id = x->prov[pi],
+                 .catalog_item_id = x->item[ii],
+                 .priority = prios[prio],
+                 .at_ms = at};
   sla_resolution res;
   memset(&res, 0, sizeof res);
   err le;
@@ -214,10 +219,13 @@ static sla_entry *agreement(scale_ctx *x, int ci, int pi, int ii, int prio, int6
 static int load_reference(scale_ctx *x, err *e) {
   if (load_ids(x, "SELECT id FROM orgs WHERE party = 'customer' AND active = 1 ORDER BY id", x->cust, MAX_CUST,
                &x->ncust, e) != 0 ||
-      load_ids(x, "SELECT id FROM orgs WHERE party = 'service' AND parent_id IS NULL AND active = 1 ORDER BY id", x->prov,
-               MAX_PROV, &x->nprov, e) != 0)
+      load_ids(x, "SELECT id FROM orgs WHERE party = 'service' AND parent_id IS NULL AND active = 1 ORDER BY id",
+               x->prov, MAX_PROV, &x->nprov, e) != 0)
     return -1;
-  if (!x->ncust || !x->nprov) return err_set(e, ERR_validation_failed, NULL, "no customer departments or providers");
+  if (!x->ncust || !x->nprov)
+    return err_set(
+        e, ERR_validation_failed, NULL,
+        "no customer departments or providers: --scale adds to the demo city (uniops demo on an empty database)");
   for (int p = 0; p < x->nprov; p++) {
     /* an engineer of the provider or of one of its branches */
     int q = store_query_int(x->c, e, &x->eng[p],
@@ -228,7 +236,8 @@ static int load_reference(scale_ctx *x, err *e) {
     if (q == STORE_DONE) x->eng[p] = 0;
   }
   for (int i = 0; i < NITEMS; i++) {
-    store_stmt *st = store_query(x->c, e, "SELECT id, service_mode FROM catalog_items WHERE code = ?", "s", item_codes[i]);
+    store_stmt *st =
+        store_query(x->c, e, "SELECT id, service_mode FROM catalog_items WHERE code = ?", "s", item_codes[i]);
     if (!st) return -1;
     int rc = store_step(st, e);
     if (rc == STORE_ROW) {
@@ -237,8 +246,9 @@ static int load_reference(scale_ctx *x, err *e) {
     }
     store_finish(st);
     if (rc < 0) return -1;
-    if (rc != STORE_ROW) return err_set(e, ERR_validation_failed, NULL, "catalogue item %s is missing: load the demo first",
-                                        item_codes[i]);
+    if (rc != STORE_ROW)
+      return err_set(e, ERR_validation_failed, NULL, "catalogue item %s is missing: load the demo first",
+                     item_codes[i]);
   }
   if (load_guarantees(x, e) != 0) return -1;
   x->sla = calloc((size_t)MAX_CUST * MAX_PROV * NITEMS * 4 * 2, sizeof *x->sla);
@@ -374,7 +384,8 @@ static int gen_order(scale_ctx *x, int64_t created, wo_row *w, err *e) {
     ev[EV_ASSIGN] = created + uni(x, 2, 30) * MIN_MS;
     ev[EV_ACCEPT] = max64(ev[EV_ASSIGN] + uni(x, 1, 10) * MIN_MS, badd(cal, t0, SPENT(M_RESP)));
     int64_t before_start = ev[EV_ACCEPT];
-    if (tgt[M_ARR]) before_start = ev[EV_ARRIVE] = max64(ev[EV_ACCEPT] + uni(x, 10, 40) * MIN_MS, badd(cal, t0, SPENT(M_ARR)));
+    if (tgt[M_ARR])
+      before_start = ev[EV_ARRIVE] = max64(ev[EV_ACCEPT] + uni(x, 10, 40) * MIN_MS, badd(cal, t0, SPENT(M_ARR)));
     ev[EV_START] = before_start + uni(x, 1, 30) * MIN_MS;
     int64_t spent_res = SPENT(M_RES), after = ev[EV_START];
     int64_t planned = badd(cal, t0, spent_res);
@@ -435,7 +446,9 @@ static int gen_order(scale_ctx *x, int64_t created, wo_row *w, err *e) {
         w->state = WO_arrived;
         stop_clock(w, cal, M_ARR, t);
         break;
-      case EV_START: w->state = WO_in_progress; break;
+      case EV_START:
+        w->state = WO_in_progress;
+        break;
       case EV_PEND: {
         w->state = WO_pending;
         w->pending_reason = pend_reason;
@@ -608,7 +621,8 @@ static int number_batch(store_conn *c, wo_row *rows, int n, err *e) {
                         " SET last = wo_number_seq.last + ? RETURNING last",
                         "sii", key, (int64_t)(j - i), (int64_t)(j - i)) != STORE_ROW)
       return -1;
-    for (int k = i; k < j; k++) snprintf(rows[k].number, sizeof rows[k].number, "WO%s%04" PRId64, key, last - (j - k) + 1);
+    for (int k = i; k < j; k++)
+      snprintf(rows[k].number, sizeof rows[k].number, "WO%s%04" PRId64, key, last - (j - k) + 1);
     i = j;
   }
   return 0;
@@ -703,8 +717,8 @@ int demo_scale(store *s, long long n, err *e) {
       time_format_rfc3339(times[0], from);
       time_format_rfc3339(times[n - 1], to);
       json_t *after = json_pack("{s:I, s:I, s:I, s:I, s:s, s:s}", "count", (json_int_t)n, "clocks",
-                                (json_int_t)x->clocks, "first_id", (json_int_t)first_id, "last_id",
-                                (json_int_t)last_id, "created_from", from, "created_to", to);
+                                (json_int_t)x->clocks, "first_id", (json_int_t)first_id, "last_id", (json_int_t)last_id,
+                                "created_from", from, "created_to", to);
       int arc = cli_audit(c, "bulk_load", "work_order", first_id, NULL, after, e);
       json_decref(after);
       if (arc != 0) goto out;
@@ -712,18 +726,21 @@ int demo_scale(store *s, long long n, err *e) {
     if (store_commit(c, e) != 0) goto out;
     if (done % 100000 == 0 || done == n) {
       double secs = (double)(clock_mono_us() - t_start) / 1e6;
-      fprintf(stderr, "demo --scale: %lld / %lld work orders (%.0f/s)\n", done, n, (double)done / (secs > 0 ? secs : 1));
+      fprintf(stderr, "demo --scale: %lld / %lld work orders (%.0f/s)\n", done, n,
+              (double)done / (secs > 0 ? secs : 1));
     }
   }
   /* PostgreSQL plans from statistics that autovacuum would refresh only some time later,
    * possibly in the middle of a benchmark: refresh them now (SQLite has none unless
    * ANALYZE is run, and the server never runs it, so neither do we) */
-  if (store_conn_dialect(c) == STORE_POSTGRES && store_exec_script(c, "ANALYZE work_orders, wo_clocks", e) != 0) goto out;
+  if (store_conn_dialect(c) == STORE_POSTGRES && store_exec_script(c, "ANALYZE work_orders, wo_clocks", e) != 0)
+    goto out;
   double secs = (double)(clock_mono_us() - t_start) / 1e6;
   printf("demo --scale: wrote %lld work orders and %" PRId64 " SLA clocks in %.1f s: %.0f work orders/s\n", n,
          x->clocks, secs, (double)n / (secs > 0 ? secs : 1));
   printf("  states:");
-  for (int i = 0; i < WO__NSTATES; i++) printf(" %s %.2f%%", wo_state_name(i), 100.0 * (double)x->states[i] / (double)n);
+  for (int i = 0; i < WO__NSTATES; i++)
+    printf(" %s %.2f%%", wo_state_name(i), 100.0 * (double)x->states[i] / (double)n);
   printf("\n  clocks: %.1f%% breached, %" PRId64 " still running\n",
          x->clocks ? 100.0 * (double)x->breached_clocks / (double)x->clocks : 0.0, x->running_clocks);
   rc = 0;
