@@ -294,7 +294,11 @@ static int run_pg_tool(const PQconninfoOption *settings, const char *const argv[
   if (pid == 0) {
     for (const PQconninfoOption *o = settings; o && o->keyword; o++)
       if (o->envvar && o->val && *o->val) setenv(o->envvar, o->val, 1);
-    execv(argv[0], (char *const *)argv); /* execv does not modify them */
+    /* execv takes char *const[] for historical reasons and does not modify the strings;
+     * copy the pointer rather than cast the const away (-Wcast-qual) */
+    char *const *args;
+    memcpy(&args, &argv, sizeof args);
+    execv(argv[0], args);
     fprintf(stderr, "uniops: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
   }

@@ -3,11 +3,13 @@
 #include "modules/calendar/calendars.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "core/strbuf.h"
 #include "http/crud.h"
 #include "modules/calendar/caldoc.h"
 
@@ -40,17 +42,67 @@ static int load_record(store_conn *c, int64_t id, json_t **out, err *e) {
   return 0;
 }
 
+/* Parsed calendars, keyed by id and record version. Parsing the JSON document was over half
+ * of a work-order GET (docs/benchmarks.md); the version check is one indexed read, so an edit
+ * made through any instance is seen at once. Callers get their own copy to free. */
+#define CAL_CACHE 16
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  int64_t id, version;
+  cal_calendar cal;
+} cache[CAL_CACHE];
+static unsigned cache_next;
+
+static void copy_calendar(cal_calendar *dst, const cal_calendar *src) {
+  *dst = *src;
+  dst->holidays = src->nholidays ? xmalloc(src->nholidays * sizeof *src->holidays) : NULL;
+  dst->workdays = src->nworkdays ? xmalloc(src->nworkdays * sizeof *src->workdays) : NULL;
+  if (src->nholidays) memcpy(dst->holidays, src->holidays, src->nholidays * sizeof *src->holidays);
+  if (src->nworkdays) memcpy(dst->workdays, src->workdays, src->nworkdays * sizeof *src->workdays);
+}
+
+static int cache_get(int64_t id, int64_t version, cal_calendar *out) {
+  int hit = 0;
+  pthread_mutex_lock(&cache_mu);
+  for (int i = 0; i < CAL_CACHE && !hit; i++)
+    if (cache[i].id == id && cache[i].version == version) {
+      copy_calendar(out, &cache[i].cal);
+      hit = 1;
+    }
+  pthread_mutex_unlock(&cache_mu);
+  return hit;
+}
+
+static void cache_put(int64_t id, int64_t version, const cal_calendar *cal) {
+  pthread_mutex_lock(&cache_mu);
+  unsigned slot = cache_next++ % CAL_CACHE;
+  for (unsigned i = 0; i < CAL_CACHE; i++)
+    if (cache[i].id == id) slot = i; /* replace the older version of the same calendar */
+  if (cache[slot].id) caldoc_free(&cache[slot].cal);
+  cache[slot].id = id;
+  cache[slot].version = version;
+  copy_calendar(&cache[slot].cal, cal);
+  pthread_mutex_unlock(&cache_mu);
+}
+
 int calendars_load(store_conn *c, int64_t id, cal_calendar *out, err *e) {
-  store_stmt *st = store_query(c, e, "SELECT doc FROM calendars WHERE id = ?", "i", id);
+  int64_t version = 0;
+  int rc = store_query_int(c, e, &version, "SELECT version FROM calendars WHERE id = ?", "i", id);
+  if (rc < 0) return -1;
+  if (rc == STORE_DONE) return err_set(e, ERR_not_found, "calendar_id", "no calendar with id %" PRId64, id);
+  if (cache_get(id, version, out)) return 0;
+  store_stmt *st = store_query(c, e, "SELECT doc, version FROM calendars WHERE id = ?", "i", id);
   if (!st) return -1;
-  int rc = store_step(st, e);
+  rc = store_step(st, e);
   json_t *doc = rc == STORE_ROW ? json_loads(store_col_text(st, 0), 0, NULL) : NULL;
+  if (rc == STORE_ROW) version = store_col_int64(st, 1);
   store_finish(st);
   if (rc < 0) return -1;
   if (rc == STORE_DONE) return err_set(e, ERR_not_found, "calendar_id", "no calendar with id %" PRId64, id);
   char name[CALDOC_NAME_BUF];
   rc = doc ? caldoc_parse(doc, out, name, sizeof name, e) : err_set(e, ERR_internal, NULL, "stored calendar is damaged");
   json_decref(doc);
+  if (rc == 0) cache_put(id, version, out);
   return rc;
 }
 
