@@ -110,7 +110,7 @@ int demo_load_workorders(store_conn *c, int n, err *e) {
                        next_rand() % 3 ? "web" : "hotline", "customer_org_id", (json_int_t)cust[ci], "catalog_item_id",
                        (json_int_t)itm[ii], "impact", levels[next_rand() % 3], "urgency", levels[next_rand() % 3],
                        "title", titles[ii]);
-      int r = wo_create_core(c, &sys, body, 1, &ids[s->order], e);
+      int r = wo_create_core(c, &sys, body, 1, &ids[s->order], NULL, e);
       json_decref(body);
       if (r != 0) goto out;
       continue;
@@ -136,7 +136,7 @@ int demo_load_workorders(store_conn *c, int n, err *e) {
     err le;
     err_clear(&le);
     /* an action the state no longer allows (e.g. after a cancel) is simply skipped */
-    int r = wo_apply(c, &sys, ids[s->order], body, 1, &le);
+    int r = wo_apply(c, &sys, ids[s->order], body, 1, NULL, &le);
     json_decref(body);
     if (r != 0 && le.code != ERR_invalid_transition && le.code != ERR_validation_failed) {
       *e = le;

@@ -203,7 +203,7 @@ int wo_autoclose_run(store *s, const char *instance, err *e) {
   for (int i = 0; i < n; i++) {
     wo_actor a = {.who = NULL, .name = "system", .ip = "", .request_id = ""};
     json_t *body = json_pack("{s:s, s:s}", "action", "confirm", "note", "自动关闭：解决后3个工作日内未确认");
-    int ok = store_begin(c, STORE_WRITE, e) == 0 && wo_apply(c, &a, ids[i], body, 1, e) == 0 && store_commit(c, e) == 0;
+    int ok = store_begin(c, STORE_WRITE, e) == 0 && wo_apply(c, &a, ids[i], body, 1, NULL, e) == 0 && store_commit(c, e) == 0;
     json_decref(body);
     store_rollback(c);
     if (ok) closed++;

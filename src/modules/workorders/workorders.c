@@ -347,7 +347,7 @@ static const char *item_mode(store_conn *c, int64_t item, char buf[24], err *e) 
   return buf;
 }
 
-int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, err *e) {
+int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, json_t **out, err *e) {
   if (res_validate(&create_desc, body, 1, NULL, e) != 0) return -1;
   const principal *p = a->who;
   int64_t now = clock_now_ms();
@@ -452,7 +452,10 @@ int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, 
   json_t *rec = NULL;
   if (wo_load_json(c, *id, &rec, e) != 0) goto out;
   rc = audit(c, a, "create", *id, NULL, rec, e);
-  json_decref(rec);
+  if (rc == 0 && out)
+    *out = rec;
+  else
+    json_decref(rec);
 out:
   json_decref(set);
   return rc;
@@ -664,7 +667,7 @@ static int side_ok(action_ctx *x, const wo_action *act, err *e) {
   return 0;
 }
 
-int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, int trusted, err *e) {
+int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, int trusted, json_t **out, err *e) {
   const char *name = jstr(body, "action");
   if (!name) return err_set(e, ERR_validation_failed, "action", "action is required");
   const wo_action *act = wo_action_find(name);
@@ -742,6 +745,10 @@ int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, i
   audit_diff(x.rec, ac, &db, &da);
   json_decref(ac);
   rc = audit(c, a, name, id, db, da, e);
+  if (rc == 0 && out) {
+    *out = after;
+    after = NULL;
+  }
 out:
   if (x.have_cal > 0) caldoc_free(&x.cal);
   json_decref(x.rec);
@@ -778,7 +785,7 @@ void wo_create(req *r) {
     if (seen < 0) goto fail;
     if (seen) goto done;
   }
-  if (wo_create_core(c, &a, body, 0, &id, &e) != 0 || wo_load_json(c, id, &rec, &e) != 0) goto fail;
+  if (wo_create_core(c, &a, body, 0, &id, &rec, &e) != 0) goto fail;
   if (idem && req_idempotent_record(r, c, idem, 201, rec, &e) != 0) goto fail;
   if (store_commit(c, &e) != 0) goto fail;
   char loc[64];
@@ -921,7 +928,7 @@ void wo_action_h(req *r) {
   }
   json_decref(rec);
   rec = NULL;
-  if (wo_apply(c, &a, id, body, 0, &e) != 0 || wo_load_json(c, id, &rec, &e) != 0 || store_commit(c, &e) != 0) goto fail;
+  if (wo_apply(c, &a, id, body, 0, &rec, &e) != 0 || store_commit(c, &e) != 0) goto fail;
   req_etag(r, rec);
   req_reply(r, 200, rec);
   rec = NULL;

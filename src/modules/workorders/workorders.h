@@ -26,10 +26,12 @@ typedef struct wo_actor {
 } wo_actor;
 
 /* Creates a work order from a body as POST would, in the caller's write transaction
- * (audited, events written). `trusted` skips the principal's permission checks (demo). */
-int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, err *e);
-/* Applies an action in the caller's write transaction (audited). */
-int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, int trusted, err *e);
+ * (audited, events written). `trusted` skips the principal's permission checks (demo).
+ * When out is non-NULL it receives the new record (the one already loaded for the audit
+ * record, so callers need not read it again); the caller decrefs. */
+int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, json_t **out, err *e);
+/* Applies an action in the caller's write transaction (audited); out as above. */
+int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, int trusted, json_t **out, err *e);
 
 /* The work order as JSON with its clocks (state as of now). */
 int wo_load_json(store_conn *c, int64_t id, json_t **out, err *e);
