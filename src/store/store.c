@@ -1,5 +1,17 @@
-/* store.c — the connection pool, the per-connection statement cache and the
- * convenience helpers shared by both backends. */
+/* store.c — the connection pool, the per-connection statement cache, group commit and the
+ * convenience helpers shared by both backends.
+ *
+ * Group commit (backends with group_commit, i.e. SQLite): SQLite has one writer at a time
+ * and each commit costs an fsync, which capped writes at the disk's flush rate. So every
+ * write transaction runs on one extra "writer" connection, as a SAVEPOINT inside a batch
+ * transaction: a thread takes its turn, does its work, releases its savepoint and — when
+ * other threads are waiting for their turn — hands the writer to the next one and sleeps;
+ * the last member of the batch (nobody waiting, or the batch full or old) runs COMMIT and
+ * wakes every member with the result. store_commit() therefore still returns only once
+ * the caller's writes are durable, and a failed COMMIT fails every member of its batch (no
+ * write is acknowledged unless it is on disk). A member that rolls back undoes only its
+ * own savepoint. Members see the uncommitted writes of earlier members of their batch,
+ * which is safe because they are committed — or fail — together. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -31,7 +43,23 @@ struct store_conn {
   uint64_t tick;
   int in_tx;
   int taken;
+  /* During a group-committed write transaction: the writer connection every statement of
+   * this connection goes to, and the batch it belongs to. */
+  store_conn *redirect;
+  uint64_t batch;
 };
+
+/* A batch no bigger than this, nor older than GC_MAX_AGE_US, before it commits: bounds the
+ * latency a member adds to the others. */
+#define GC_MAX_MEMBERS 64
+#define GC_MAX_AGE_US 20000
+#define GC_RESULTS 256
+
+typedef struct {
+  uint64_t batch;
+  int failed;
+  err e;
+} gc_result;
 
 struct store {
   const store_backend *be;
@@ -41,7 +69,27 @@ struct store {
   store_conn *conns;
   pthread_mutex_t mu;
   pthread_cond_t cv;
+  /* group commit (see the top of this file); every field below is guarded by gc_mu */
+  store_conn *writer;
+  pthread_mutex_t gc_mu;
+  pthread_cond_t gc_turn; /* signalled when the writer is free */
+  pthread_cond_t gc_done; /* broadcast when a batch has committed or failed */
+  int gc_busy;            /* a member is inside its savepoint, or a commit is running */
+  int gc_waiting;         /* threads waiting for their turn */
+  int gc_open;            /* the writer holds an open batch transaction */
+  uint64_t gc_batch;      /* number of the open (or last) batch */
+  uint64_t gc_done_batch; /* every batch up to this one has finished */
+  int gc_members;         /* members of the open batch whose savepoint was released */
+  int64_t gc_opened_us;
+  gc_result gc_results[GC_RESULTS];
+  uint64_t gc_commits, gc_committed_writes; /* for /metrics */
 };
+
+static int64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static char *redact_url(const char *url) {
   /* postgresql://user:secret@host → postgresql://user:***@host */
@@ -82,6 +130,9 @@ store *store_open(const char *url, int pool_size, err *e) {
   s->conns = xcalloc((size_t)pool_size, sizeof *s->conns);
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
+  pthread_mutex_init(&s->gc_mu, NULL);
+  pthread_cond_init(&s->gc_turn, NULL);
+  pthread_cond_init(&s->gc_done, NULL);
   for (int i = 0; i < pool_size; i++) {
     s->conns[i].owner = s;
     s->conns[i].h = be->conn_open(url, e);
@@ -91,6 +142,16 @@ store *store_open(const char *url, int pool_size, err *e) {
       return NULL;
     }
     s->n = i + 1;
+  }
+  if (be->group_commit) {
+    s->writer = xcalloc(1, sizeof *s->writer);
+    s->writer->owner = s;
+    s->writer->taken = 1;
+    s->writer->h = be->conn_open(url, e);
+    if (!s->writer->h) {
+      store_close(s);
+      return NULL;
+    }
   }
   return s;
 }
@@ -110,8 +171,18 @@ void store_close(store *s) {
     conn_drop_cache(&s->conns[i]);
     s->be->conn_close(s->conns[i].h);
   }
+  if (s->writer) {
+    if (s->writer->h) {
+      conn_drop_cache(s->writer);
+      s->be->conn_close(s->writer->h);
+    }
+    free(s->writer);
+  }
   pthread_mutex_destroy(&s->mu);
   pthread_cond_destroy(&s->cv);
+  pthread_mutex_destroy(&s->gc_mu);
+  pthread_cond_destroy(&s->gc_turn);
+  pthread_cond_destroy(&s->gc_done);
   free(s->conns);
   free(s->url);
   free(s->display);
@@ -162,31 +233,182 @@ void store_release(store *s, store_conn *c) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* --- group commit ------------------------------------------------------------------ */
+
+static int64_t run_cached(store_conn *c, err *e, const char *sql);
+
+/* One savepoint statement on the writer, from its statement cache (sqlite3_exec would
+ * compile it again on every write). */
+static int gc_sql(store_conn *w, const char *sql, err *e) { return run_cached(w, e, sql) < 0 ? -1 : 0; }
+
+static void gc_undo_member(store_conn *w) {
+  gc_sql(w, "ROLLBACK TO gc_member", NULL);
+  gc_sql(w, "RELEASE gc_member", NULL);
+}
+
+/* Records the end of the open batch and wakes its members. Holds gc_mu. */
+static void gc_finish_batch(store *s, int failed, const err *e) {
+  gc_result *r = &s->gc_results[s->gc_batch % GC_RESULTS];
+  r->batch = s->gc_batch;
+  r->failed = failed;
+  if (failed) r->e = *e;
+  if (!failed && s->gc_members > 0) {
+    s->gc_commits++;
+    s->gc_committed_writes += (uint64_t)s->gc_members;
+  }
+  s->gc_open = 0;
+  s->gc_members = 0;
+  s->gc_done_batch = s->gc_batch;
+  pthread_cond_broadcast(&s->gc_done);
+}
+
+/* Waits for the writer, opens a batch when none is open and starts a savepoint in it. */
+static int gc_begin(store_conn *c, err *e) {
+  store *s = c->owner;
+  store_conn *w = s->writer;
+  pthread_mutex_lock(&s->gc_mu);
+  s->gc_waiting++;
+  while (s->gc_busy) pthread_cond_wait(&s->gc_turn, &s->gc_mu);
+  s->gc_waiting--;
+  s->gc_busy = 1;
+  if (s->gc_open && !s->be->tx_active(w->h)) {
+    /* an error rolled the whole batch back under an earlier member: its members fail */
+    err lost;
+    err_clear(&lost);
+    err_set(&lost, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
+    gc_finish_batch(s, 1, &lost);
+  }
+  /* The writer is ours (gc_busy): run SQL without gc_mu, which a busy wait on another
+   * process's lock would otherwise hold for seconds. */
+  int opened = !s->gc_open;
+  pthread_mutex_unlock(&s->gc_mu);
+  int rc = opened ? s->be->begin(w->h, STORE_WRITE, e) : 0;
+  if (rc == 0) rc = gc_sql(w, "SAVEPOINT gc_member", e);
+  pthread_mutex_lock(&s->gc_mu);
+  if (opened && rc == 0) {
+    s->gc_open = 1;
+    s->gc_batch++;
+    s->gc_members = 0;
+    s->gc_opened_us = mono_us();
+  }
+  if (rc != 0) {
+    if (opened || (s->gc_open && s->gc_members == 0)) {
+      s->be->rollback(w->h);
+      s->gc_open = 0;
+    }
+    s->gc_busy = 0;
+    pthread_cond_signal(&s->gc_turn);
+    pthread_mutex_unlock(&s->gc_mu);
+    return -1;
+  }
+  c->batch = s->gc_batch;
+  c->redirect = w;
+  pthread_mutex_unlock(&s->gc_mu);
+  return 0;
+}
+
+/* Ends the caller's turn: `joined` when its savepoint was released into the batch. Hands the
+ * writer on when others wait and the batch has room, else commits the batch. A joined
+ * member returns only when its batch has finished, with the batch's outcome. */
+static int gc_end(store_conn *c, int joined, err *e) {
+  store *s = c->owner;
+  store_conn *w = s->writer;
+  uint64_t batch = c->batch;
+  c->redirect = NULL;
+  pthread_mutex_lock(&s->gc_mu);
+  if (joined) s->gc_members++;
+  int hand_on = s->gc_waiting > 0 && s->gc_members < GC_MAX_MEMBERS &&
+                mono_us() - s->gc_opened_us < GC_MAX_AGE_US;
+  if (hand_on) {
+    s->gc_busy = 0;
+    pthread_cond_signal(&s->gc_turn);
+  } else {
+    /* commit (or drop an empty batch) still holding the writer: nobody may start a
+     * savepoint in a transaction that is being committed */
+    err ce;
+    err_clear(&ce);
+    int failed = 0;
+    if (!s->be->tx_active(w->h)) {
+      failed = s->gc_members > 0;
+      err_set(&ce, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
+    } else if (s->gc_members == 0) {
+      s->be->rollback(w->h);
+    } else {
+      pthread_mutex_unlock(&s->gc_mu); /* let others queue during the fsync */
+      failed = s->be->commit(w->h, &ce) != 0;
+      pthread_mutex_lock(&s->gc_mu);
+    }
+    gc_finish_batch(s, failed, &ce);
+    s->gc_busy = 0;
+    pthread_cond_signal(&s->gc_turn);
+  }
+  int rc = 0;
+  if (joined) {
+    while (s->gc_done_batch < batch) pthread_cond_wait(&s->gc_done, &s->gc_mu);
+    const gc_result *r = &s->gc_results[batch % GC_RESULTS];
+    if (r->batch != batch) {
+      rc = err_set(e, ERR_internal, NULL, "the outcome of write batch %llu was lost", (unsigned long long)batch);
+    } else if (r->failed) {
+      *e = r->e;
+      rc = -1;
+    }
+  }
+  pthread_mutex_unlock(&s->gc_mu);
+  return rc;
+}
+
+int store_write_stats(store *s, uint64_t *commits, uint64_t *writes) {
+  if (!s->writer) return -1;
+  pthread_mutex_lock(&s->gc_mu);
+  *commits = s->gc_commits;
+  *writes = s->gc_committed_writes;
+  pthread_mutex_unlock(&s->gc_mu);
+  return 0;
+}
+
 int store_begin(store_conn *c, store_txmode mode, err *e) {
   if (c->owner->be->conn_check(c->h, e) != 0) {
     conn_drop_cache(c);
     return -1;
   }
-  if (c->owner->be->begin(c->h, mode, e) != 0) return -1;
+  if (mode == STORE_WRITE && c->owner->writer) {
+    if (gc_begin(c, e) != 0) return -1;
+  } else if (c->owner->be->begin(c->h, mode, e) != 0) {
+    return -1;
+  }
   c->in_tx = 1;
   return 0;
 }
 
 int store_commit(store_conn *c, err *e) {
-  int rc = c->owner->be->commit(c->h, e);
+  int rc;
+  if (c->redirect) {
+    int joined = gc_sql(c->redirect, "RELEASE gc_member", e) == 0;
+    if (!joined) gc_undo_member(c->redirect);
+    rc = gc_end(c, joined, e);
+    if (!joined) rc = -1;
+  } else {
+    rc = c->owner->be->commit(c->h, e);
+  }
   c->in_tx = 0;
   return rc;
 }
 
 void store_rollback(store_conn *c) {
   if (!c || !c->in_tx) return;
-  c->owner->be->rollback(c->h);
+  if (c->redirect) {
+    gc_undo_member(c->redirect);
+    gc_end(c, 0, NULL);
+  } else {
+    c->owner->be->rollback(c->h);
+  }
   c->in_tx = 0;
 }
 
 int store_in_tx(const store_conn *c) { return c->in_tx; }
 
 int store_exec_script(store_conn *c, const char *sql, err *e) {
+  if (c->redirect) c = c->redirect;
   return c->owner->be->exec_script(c->h, sql, e);
 }
 
@@ -197,6 +419,7 @@ static uint64_t fnv1a(const char *s) {
 }
 
 store_stmt *store_prepare(store_conn *c, const char *sql, err *e) {
+  if (c->redirect) c = c->redirect;
   uint64_t h = fnv1a(sql);
   c->tick++;
   for (int i = 0; i < c->ncache; i++) {
@@ -296,6 +519,8 @@ int64_t store_run(store_conn *c, err *e, const char *sql, const char *fmt, ...) 
   store_finish(st);
   return n;
 }
+
+static int64_t run_cached(store_conn *c, err *e, const char *sql) { return store_run(c, e, sql, NULL); }
 
 int store_query_int(store_conn *c, err *e, int64_t *out, const char *sql, const char *fmt, ...) {
   store_stmt *st = store_prepare(c, sql, e);

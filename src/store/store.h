@@ -49,13 +49,20 @@ store_conn *store_acquire(store *s, err *e);
 void store_release(store *s, store_conn *c);
 store_dialect store_conn_dialect(const store_conn *c);
 
-/* Transactions. A STORE_WRITE transaction on SQLite is BEGIN IMMEDIATE under a process-wide
- * writer lock (no busy waits between our own threads). commit returns only once the
- * backend reports the commit durable. rollback is NULL-safe and never fails loudly. */
+/* Transactions. On SQLite a STORE_WRITE transaction runs on the pool's one writer connection
+ * as a savepoint inside a shared batch transaction (group commit, see store.c): our own
+ * threads never busy-wait for the write lock, and one fsync acknowledges a whole batch.
+ * commit returns only once the caller's writes are durable — or fails, with every other
+ * write of a batch whose COMMIT failed. rollback undoes only the caller's writes; it is
+ * NULL-safe and never fails loudly. Never begin a write transaction on a second connection
+ * while holding one (the second waits for the first forever). */
 int store_begin(store_conn *c, store_txmode mode, err *e);
 int store_commit(store_conn *c, err *e);
 void store_rollback(store_conn *c);
 int store_in_tx(const store_conn *c);
+/* Group commit counters: batches committed and the writes they held. -1 when the backend
+ * commits each transaction on its own (PostgreSQL). */
+int store_write_stats(store *s, uint64_t *commits, uint64_t *writes);
 
 /* Runs one or more statements without parameters (migrations, DDL). */
 int store_exec_script(store_conn *c, const char *sql, err *e);

@@ -11,12 +11,18 @@
 typedef struct store_backend {
   const char *name;
   store_dialect dialect;
+  /* 1: write transactions share one writer connection and commit in batches (store.c,
+   * "group commit"); 0: each connection runs its own write transactions. */
+  int group_commit;
   /* Opens one connection for url; returns an opaque handle or NULL (e filled). */
   void *(*conn_open)(const char *url, err *e);
   void (*conn_close)(void *h);
   /* Re-establishes a broken connection in place if needed; 0 when healthy. */
   int (*conn_check)(void *h, err *e);
   int (*begin)(void *h, store_txmode mode, err *e);
+  /* 1 while the connection has an open transaction (group commit checks that a batch
+   * was not rolled back under it); may be NULL when group_commit is 0. */
+  int (*tx_active)(void *h);
   int (*commit)(void *h, err *e);
   void (*rollback)(void *h);
   int (*exec_script)(void *h, const char *sql, err *e);

@@ -2,6 +2,7 @@
 #include "modules/sla/sla.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +522,42 @@ void sla_activate(req *r) { set_active(r, 1); }
 
 /* --- resolution ----------------------------------------------------------------- */
 
+/* Parsed terms by version id and a hash of their text (which also keeps two databases
+ * opened by one process apart). A version's terms never change once written (an edit adds
+ * a version), so entries never go stale; resolution runs on every work-order write and
+ * parsing the JSON each time was a tenth of the create path. Shared read-only: jansson's
+ * reference counts are atomic. */
+#define TERMS_CACHE 64
+static struct {
+  int64_t version_id;
+  uint64_t hash;
+  json_t *terms;
+} terms_cache[TERMS_CACHE];
+static unsigned terms_next;
+static pthread_mutex_t terms_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static json_t *terms_of(int64_t version_id, const char *text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const char *p = text; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+  json_t *t = NULL;
+  pthread_mutex_lock(&terms_mu);
+  for (int i = 0; i < TERMS_CACHE && !t; i++)
+    if (terms_cache[i].terms && terms_cache[i].version_id == version_id && terms_cache[i].hash == h)
+      t = json_incref(terms_cache[i].terms);
+  pthread_mutex_unlock(&terms_mu);
+  if (t) return t;
+  t = json_loads(text, 0, NULL);
+  if (!t) return NULL;
+  pthread_mutex_lock(&terms_mu);
+  unsigned slot = terms_next++ % TERMS_CACHE;
+  json_decref(terms_cache[slot].terms);
+  terms_cache[slot].version_id = version_id;
+  terms_cache[slot].hash = h;
+  terms_cache[slot].terms = json_incref(t);
+  pthread_mutex_unlock(&terms_mu);
+  return t;
+}
+
 int sla_resolve(store_conn *c, const sla_query *q, sla_resolution *out, err *e) {
   /* the customer's chain: itself, its parent, … (distance 0, 1, …) */
   int64_t chain[16];
@@ -573,7 +610,7 @@ int sla_resolve(store_conn *c, const sla_query *q, sla_resolution *out, err *e) 
     best = dist;
     ties = 0;
     json_decref(best_terms);
-    best_terms = json_loads(store_col_text(st, 6), 0, NULL);
+    best_terms = terms_of(store_col_int64(st, 4), store_col_text(st, 6));
     out->agreement_id = store_col_int64(st, 0);
     snprintf(out->agreement_name, sizeof out->agreement_name, "%s", store_col_text(st, 1));
     out->provider_org_id = store_col_int64(st, 2);

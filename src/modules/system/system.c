@@ -2,6 +2,7 @@
  * and the clock seam tests use to move time. */
 #include "modules/system/system.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -25,6 +26,14 @@ void system_metrics(req *r) {
   strbuf sb;
   sb_init(&sb);
   metrics_render(&sb, r->app->started_at_ms);
+  uint64_t commits, writes;
+  if (store_write_stats(r->app->db, &commits, &writes) == 0)
+    sb_addf(&sb,
+            "# HELP uniops_db_commits_total Batch commits of the SQLite writer (group commit).\n"
+            "# TYPE uniops_db_commits_total counter\nuniops_db_commits_total %" PRIu64 "\n"
+            "# HELP uniops_db_committed_writes_total Write transactions those commits made durable.\n"
+            "# TYPE uniops_db_committed_writes_total counter\nuniops_db_committed_writes_total %" PRIu64 "\n",
+            commits, writes);
   req_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", sb.buf, sb.len);
   sb_release(&sb);
 }

@@ -347,7 +347,23 @@ static const char *item_mode(store_conn *c, int64_t item, char buf[24], err *e) 
   return buf;
 }
 
-int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, json_t **out, err *e) {
+/* What a create decided before writing: checked references, the priority, the agreement
+ * and the started SLA clocks. Worked out with reads only, outside the write transaction,
+ * so that concurrent creates do not queue behind each other's validation. */
+typedef struct wo_plan {
+  int64_t customer, requester, item, provider, reported;
+  const char *channel, *prio, *computed; /* static or inside the request body */
+  json_t *set;                           /* sla_version_id, sla_source, calendar_id, provider_org_id */
+  wo_clocks w;
+} wo_plan;
+
+static void plan_free(wo_plan *p) {
+  json_decref(p->set);
+  p->set = NULL;
+}
+
+static int plan_create(store_conn *c, const wo_actor *a, json_t *body, int trusted, wo_plan *pl, err *e) {
+  memset(pl, 0, sizeof *pl);
   if (res_validate(&create_desc, body, 1, NULL, e) != 0) return -1;
   const principal *p = a->who;
   int64_t now = clock_now_ms();
@@ -404,12 +420,27 @@ int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, 
     if (ok < 0) return -1;
     if (!ok) return err_set(e, ERR_validation_failed, "provider_org_id", "provider_org_id must be an active provider");
   }
-  json_t *set = json_object();
-  wo_clocks w;
-  memset(&w, 0, sizeof w);
+  pl->set = json_object();
+  if (apply_sla(c, pl->set, customer, provider, item, prio, reported, mode, &pl->w, 0, e) < 0) return -1;
+  if (provider) json_object_set_new(pl->set, "provider_org_id", json_integer(provider));
+  pl->customer = customer;
+  pl->requester = requester;
+  pl->item = item;
+  pl->provider = provider;
+  pl->reported = reported;
+  pl->channel = channel;
+  pl->prio = prio;
+  pl->computed = computed;
+  return 0;
+}
+
+/* Writes a planned work order: number, row, clocks, first event, audit. */
+static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, const wo_plan *pl, int64_t *id,
+                          json_t **out, err *e) {
+  int64_t now = clock_now_ms();
+  const json_t *set = pl->set;
+  const char *prio = pl->prio, *computed = pl->computed;
   int rc = -1;
-  if (apply_sla(c, set, customer, provider, item, prio, reported, mode, &w, 0, e) < 0) goto out;
-  if (provider) json_object_set_new(set, "provider_org_id", json_integer(provider));
   char number[20];
   if (next_number(c, number, e) != 0) goto out;
   store_stmt *st = store_prepare(
@@ -423,11 +454,11 @@ int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, 
   int i = 1;
   store_bind_text(st, i++, number);
   store_bind_text(st, i++, jstr(body, "type"));
-  store_bind_text(st, i++, channel);
-  store_bind_int64(st, i++, customer);
+  store_bind_text(st, i++, pl->channel);
+  store_bind_int64(st, i++, pl->customer);
 #define BIND_OPT_INT(v) (v ? store_bind_int64(st, i++, v) : store_bind_null(st, i++))
-  BIND_OPT_INT(requester);
-  BIND_OPT_INT(item);
+  BIND_OPT_INT(pl->requester);
+  BIND_OPT_INT(pl->item);
   BIND_OPT_INT(jint(body, "asset_id"));
   store_bind_text(st, i++, jstr(body, "impact"));
   store_bind_text(st, i++, jstr(body, "urgency"));
@@ -440,14 +471,14 @@ int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, 
   store_bind_text(st, i++, jstr(set, "sla_source"));
   BIND_OPT_INT(jint(set, "calendar_id"));
 #undef BIND_OPT_INT
-  store_bind_int64(st, i++, reported);
+  store_bind_int64(st, i++, pl->reported);
   store_bind_int64(st, i++, now);
   store_bind_int64(st, i++, now);
   int s = store_step(st, e);
   if (s == STORE_ROW) *id = store_col_int64(st, 0);
   store_finish(st);
   if (s != STORE_ROW) goto out;
-  if (clocks_save(c, *id, &w, e) != 0) goto out;
+  if (clocks_save(c, *id, &pl->w, e) != 0) goto out;
   if (add_event(c, a, *id, "action", "create", NULL, "new", jstr(body, "title"), 0, e) != 0) goto out;
   json_t *rec = NULL;
   if (wo_load_json(c, *id, &rec, e) != 0) goto out;
@@ -457,7 +488,14 @@ int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, 
   else
     json_decref(rec);
 out:
-  json_decref(set);
+  return rc;
+}
+
+int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, json_t **out, err *e) {
+  wo_plan pl;
+  int rc = plan_create(c, a, body, trusted, &pl, e);
+  if (rc == 0) rc = insert_planned(c, a, body, &pl, id, out, e);
+  plan_free(&pl);
   return rc;
 }
 
@@ -777,15 +815,25 @@ void wo_create(req *r) {
   json_t *rec = NULL;
   int64_t id = 0;
   wo_actor a = actor_of(r);
+  wo_plan pl;
+  memset(&pl, 0, sizeof pl);
   store_conn *c = req_conn(r);
   if (!c) goto done;
+  /* A repeated request is answered as before, even if it would no longer validate; the
+   * check is repeated inside the transaction for two copies racing each other. */
+  if (idem) {
+    int seen = req_idempotent_replay(r, c, idem, &e);
+    if (seen < 0) goto fail;
+    if (seen) goto done;
+  }
+  if (plan_create(c, &a, body, 0, &pl, &e) != 0) goto fail;
   if (store_begin(c, STORE_WRITE, &e) != 0) goto fail;
   if (idem) {
     int seen = req_idempotent_replay(r, c, idem, &e);
     if (seen < 0) goto fail;
     if (seen) goto done;
   }
-  if (wo_create_core(c, &a, body, 0, &id, &rec, &e) != 0) goto fail;
+  if (insert_planned(c, &a, body, &pl, &id, &rec, &e) != 0) goto fail;
   if (idem && req_idempotent_record(r, c, idem, 201, rec, &e) != 0) goto fail;
   if (store_commit(c, &e) != 0) goto fail;
   char loc[64];
@@ -800,6 +848,7 @@ fail:
 done:
   if (c) store_rollback(c);
   req_conn_done(r, c);
+  plan_free(&pl);
   json_decref(rec);
   json_decref(body);
 }
