@@ -135,7 +135,7 @@ suite() {
   } >"$DIR/RT_SiteConfig.pm"
   export RT_SITE_CONFIG="$DIR/RT_SiteConfig.pm" RT_SITE_CONFIG_DIR="$DIR/conf.d"
 
-  line "rt-$be: BENCH_N=$N, ${SECS} s per wrk figure" "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  line "rt-$be: N=$N, ${SECS} s per figure" "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
   # ---- 3. database and tickets
   local setup_args=(--action init --skip-create)
@@ -203,8 +203,8 @@ EOF
     exit 1
   }
   eval "$vars"
-  line "rt-$be: load of $N tickets (RT API, no scrips)" \
-    "$(awk -v n="$N" -v s="$LOAD_SECS" 'BEGIN {printf "%.0f tickets/s (%.1f s)", n / s, s}')"
+  line "rt-$be: load of $N tickets" \
+    "$(awk -v n="$N" -v s="$LOAD_SECS" 'BEGIN {printf "%.0f tickets/s (%.1f s; RT API, scrips off)", n / s, s}')"
   line "rt-$be: database size" "$(dbsize) MB"
 
   # ---- 4. server
@@ -227,7 +227,7 @@ EOF
     fi
     sleep 0.05
   done
-  line "rt-$be: start-up (launch to login page 200)" "$(($(now_ms) - t0)) ms"
+  line "rt-$be: start-up (to login page 200)" "$(($(now_ms) - t0)) ms"
 
   # ---- 5. sessions
   local COOKIES n_cookies first
@@ -264,7 +264,7 @@ EOF
   bench "rt-$be: create ticket c=32" 2 32 POST /REST/2.0/ticket cookies "$body"
   get="/REST/2.0/ticket/$((N / 2 + 1))"
   bench "rt-$be: get one ticket c=32" 2 32 GET "$get" cookies
-  bench "rt-$be: get one ticket c=32 (auth token)" 2 32 GET "$get" "token $AUTH_TOKEN"
+  bench "rt-$be: get one c=32 (auth token)" 2 32 GET "$get" "token $AUTH_TOKEN"
   list="/REST/2.0/tickets?query=Queue%3D%27General%27%20AND%20Status%3D%27new%27&per_page=50"
   bench "rt-$be: list 50 (queue+status) c=1" 1 1 GET "$list" cookies
   bench "rt-$be: list 50 (queue+status) c=32" 2 32 GET "$list" cookies

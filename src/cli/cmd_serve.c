@@ -9,6 +9,7 @@
 #include "core/secret.h"
 #include "http/server.h"
 #include "jobs/scheduler.h"
+#include "resource/orgtree.h"
 
 static const char help[] =
     "usage: uniops serve [--listen ADDR:PORT] [--db URL] [--threads N] [--pool N] [--max-body BYTES]\n"
@@ -90,5 +91,6 @@ int cmd_serve(int argc, char **argv) {
   /* the HTTP side has drained; let the job in progress finish, then close the store */
   scheduler_stop(sch);
   store_close(a.db);
+  orgtree_free();
   return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/strbuf.h"
+#include "resource/orgtree.h"
 
 static const char scope_subquery[] =
     " IN (WITH RECURSIVE t(id) AS (SELECT CAST(? AS BIGINT) UNION ALL"
@@ -173,7 +174,10 @@ static int check_refs(store_conn *c, const resource_desc *d, const json_t *value
 static void add_columns(strbuf *sb, const resource_desc *d) {
   sb_adds(sb, "id, version, active, created_at, updated_at");
   for (const field_desc *f = d->fields; f->name; f++)
-    if (!(f->flags & FF_HIDDEN)) sb_addf(sb, ", %s", f->name);
+    if (!(f->flags & FF_HIDDEN)) {
+      sb_adds(sb, ", ");
+      sb_adds(sb, f->name);
+    }
 }
 
 static json_t *time_json(int64_t ms) {
@@ -182,19 +186,33 @@ static json_t *time_json(int64_t ms) {
   return json_string(buf);
 }
 
+/* The columns come in add_columns' order: the five common ones, then every field not
+ * hidden — so the field of each column is known without looking its name up. */
 static json_t *row_to_json(const resource_desc *d, store_stmt *st) {
+  static const char *const common[] = {"id", "version", "active", "created_at", "updated_at"};
   json_t *o = json_object();
   int n = store_col_count(st);
+  const field_desc *f = d->fields;
   for (int i = 0; i < n; i++) {
-    const char *name = store_col_name(st, i);
-    const field_desc *f = res_field(d, name);
+    const char *name;
+    field_type type;
+    if (i < 5) {
+      name = common[i];
+      type = i == 2 ? FT_BOOL : i >= 3 ? FT_TIME : FT_INT;
+    } else {
+      while (f->name && (f->flags & FF_HIDDEN)) f++;
+      if (!f->name) break;
+      name = f->name;
+      type = f->type;
+      f++;
+    }
     store_coltype t = store_col_type(st, i);
     json_t *v;
     if (t == SCOL_NULL) {
       v = json_null();
-    } else if (strcmp(name, "active") == 0 || (f && f->type == FT_BOOL)) {
+    } else if (type == FT_BOOL) {
       v = json_boolean(store_col_int64(st, i) != 0);
-    } else if (strcmp(name, "created_at") == 0 || strcmp(name, "updated_at") == 0 || (f && f->type == FT_TIME)) {
+    } else if (type == FT_TIME) {
       v = time_json(store_col_int64(st, i));
     } else if (t == SCOL_INT) {
       v = json_integer(store_col_int64(st, i));
@@ -518,6 +536,8 @@ int res_list(store_conn *c, const resource_desc *d, const res_list_query *q, jso
 }
 
 int res_org_in_tree(store_conn *c, int64_t root, int64_t org_id, err *e) {
+  /* reads use the cached tree; what a write transaction checks comes from the database */
+  if (!store_in_tx(c)) return orgtree_in_tree(c, root, org_id, e);
   int64_t n = 0;
   char sql[sizeof scope_subquery + 64];
   snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM orgs WHERE id = ? AND id%s", scope_subquery);
@@ -526,6 +546,7 @@ int res_org_in_tree(store_conn *c, int64_t root, int64_t org_id, err *e) {
 }
 
 int64_t res_org_root(store_conn *c, int64_t org_id, err *e) {
+  if (!store_in_tx(c)) return orgtree_root(c, org_id, e);
   int64_t cur = org_id;
   for (int depth = 0; depth < 32; depth++) {
     store_stmt *st = store_query(c, e, "SELECT parent_id FROM orgs WHERE id = ?", "i", cur);

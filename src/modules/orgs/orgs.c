@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http/crud.h"
+#include "resource/orgtree.h"
 
 static const char *const parties[] = {"management", "customer", "supervision", "service", NULL};
 
@@ -93,7 +94,21 @@ static const crud_spec spec = {
 
 void orgs_list(req *r) { crud_list(r, &spec); }
 void orgs_get(req *r) { crud_get(r, &spec); }
-void orgs_create(req *r) { crud_create(r, &spec); }
-void orgs_patch(req *r) { crud_patch(r, &spec); }
-void orgs_deactivate(req *r) { crud_set_active(r, &spec, 0); }
-void orgs_activate(req *r) { crud_set_active(r, &spec, 1); }
+/* After any change the cached tree (resource/orgtree.c) is dropped, so this process's
+ * scope checks see the change at once. */
+void orgs_create(req *r) {
+  crud_create(r, &spec);
+  orgtree_invalidate();
+}
+void orgs_patch(req *r) {
+  crud_patch(r, &spec);
+  orgtree_invalidate();
+}
+void orgs_deactivate(req *r) {
+  crud_set_active(r, &spec, 0);
+  orgtree_invalidate();
+}
+void orgs_activate(req *r) {
+  crud_set_active(r, &spec, 1);
+  orgtree_invalidate();
+}

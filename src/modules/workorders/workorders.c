@@ -180,7 +180,10 @@ int wo_load_json(store_conn *c, int64_t id, json_t **out, err *e) {
   }
   cal_calendar cal;
   memset(&cal, 0, sizeof cal);
-  int have_cal = json_is_integer(json_object_get(rec, "calendar_id")) &&
+  /* only a running clock needs the calendar (to count the time spent so far) */
+  int running = 0;
+  for (int m = 0; m < 3; m++) running |= w.present[m] && w.k[m].started_at != 0;
+  int have_cal = running && json_is_integer(json_object_get(rec, "calendar_id")) &&
                  calendars_load(c, jint(rec, "calendar_id"), &cal, e) == 0;
   json_object_set_new(rec, "clocks", clocks_json(&w, have_cal ? &cal : NULL, clock_now_ms()));
   json_object_set_new(rec, "state_label", json_string(wo_state_label(wo_state_from_name(jstr(rec, "state")))));

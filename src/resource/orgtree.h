@@ -1,0 +1,21 @@
+/* orgtree.h — a cached copy of the organisation tree for read-path scope checks
+ * (orgtree.c explains how fresh it is). Thread-safe. */
+#ifndef UNIOPS_ORGTREE_H
+#define UNIOPS_ORGTREE_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+/* Is org_id inside the subtree rooted at root (root itself included)? 1/0, -1 on error.
+ * c is used only to reload the copy. */
+int orgtree_in_tree(store_conn *c, int64_t root, int64_t org_id, err *e);
+/* The topmost ancestor of org_id (itself when it has no parent or is unknown); -1 on error. */
+int64_t orgtree_root(store_conn *c, int64_t org_id, err *e);
+/* Drops the copy: the next check reloads it. Call after changing an organisation. */
+void orgtree_invalidate(void);
+/* Frees the copy (at shutdown, for leak checkers). */
+void orgtree_free(void);
+
+#endif
