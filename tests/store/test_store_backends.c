@@ -12,6 +12,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,82 @@ static void test_concurrency(store *s, store_conn *c) {
         "all 400 rows are visible to the first connection", &e);
 }
 
+/* Group commit (SQLite): many threads writing at once share batches; every committed write
+ * is there, every rolled-back one is not, and a rollback takes nothing of the others'. */
+struct gc_worker {
+  store *s;
+  int id, committed, ok;
+  err e;
+};
+
+enum { GC_THREADS = 12, GC_TXNS = 60 };
+
+static void *gc_worker_main(void *arg) {
+  struct gc_worker *w = arg;
+  store_conn *c = store_acquire(w->s, &w->e);
+  w->ok = c != NULL;
+  for (int i = 0; i < GC_TXNS && w->ok; i++) {
+    char k[32];
+    snprintf(k, sizeof k, "gc-%d-%d", w->id, i);
+    w->ok = store_begin(c, STORE_WRITE, &w->e) == 0 &&
+            store_run(c, &w->e, "INSERT INTO store_selftest (k, i) VALUES (?, ?)", "si", k, (int64_t)(-1000 - i)) == 1;
+    if (!w->ok) break;
+    /* stay inside a little so that the others queue up behind this writer */
+    struct timespec pause = {0, 200000};
+    nanosleep(&pause, NULL);
+    if (i % 7 == 3) {
+      store_rollback(c); /* this one must vanish, alone */
+    } else {
+      w->ok = store_commit(c, &w->e) == 0;
+      w->committed += w->ok;
+    }
+  }
+  store_release(w->s, c);
+  return NULL;
+}
+
+static void test_group_commit(const char *url) {
+  err e;
+  err_clear(&e);
+  store *s = store_open(url, GC_THREADS + 1, &e);
+  if (!check(s != NULL, "open a pool for the group-commit test", &e)) return;
+  uint64_t commits0 = 0, writes0 = 0;
+  store_write_stats(s, &commits0, &writes0);
+  struct gc_worker w[GC_THREADS];
+  pthread_t t[GC_THREADS];
+  for (int i = 0; i < GC_THREADS; i++) {
+    w[i] = (struct gc_worker){.s = s, .id = i};
+    err_clear(&w[i].e);
+    pthread_create(&t[i], NULL, gc_worker_main, &w[i]);
+  }
+  int ok = 1, committed = 0;
+  for (int i = 0; i < GC_THREADS; i++) {
+    pthread_join(t[i], NULL);
+    if (!w[i].ok) check(0, "a group-commit worker failed", &w[i].e);
+    ok = ok && w[i].ok;
+    committed += w[i].committed;
+  }
+  check(ok && committed == GC_THREADS * (GC_TXNS - GC_TXNS / 7 - (GC_TXNS % 7 > 3)),
+        "12 threads × 60 transactions: the expected number committed", &e);
+  store_conn *c = store_acquire(s, &e);
+  int64_t n = -1, gaps = -1;
+  store_query_int(c, &e, &n, "SELECT COUNT(*) FROM store_selftest WHERE k LIKE 'gc-%'", NULL);
+  check(n == committed, "every committed write is there", &e);
+  /* i = -1000 - transaction number; the rolled-back ones are numbers 3, 10, 17, … */
+  store_query_int(c, &e, &gaps, "SELECT COUNT(*) FROM store_selftest WHERE k LIKE 'gc-%' AND (-1000 - i) % 7 = 3", NULL);
+  check(gaps == 0, "no rolled-back write is there", &e);
+  store_run(c, &e, "DELETE FROM store_selftest WHERE k LIKE 'gc-%'", NULL);
+  store_release(s, c);
+  uint64_t commits = 0, writes = 0;
+  if (store_write_stats(s, &commits, &writes) == 0) {
+    commits -= commits0;
+    writes -= writes0;
+    printf("# group commit: %llu writes in %llu commits\n", (unsigned long long)writes, (unsigned long long)commits);
+    check(writes >= (uint64_t)committed && commits < writes, "concurrent writes shared commits (batches > 1)", &e);
+  }
+  store_close(s);
+}
+
 /* PostgreSQL only: what SQLite has no syntax for. */
 static void test_pg_specific(store_conn *c) {
   err e;
@@ -477,6 +554,7 @@ int main(int argc, char **argv) {
     test_transactions(s, c);
     test_cache(c);
     test_concurrency(s, c);
+    test_group_commit(argv[1]);
     if (store_conn_dialect(c) == STORE_POSTGRES) test_pg_specific(c);
     if (store_conn_dialect(c) == STORE_POSTGRES) test_reconnect(s, c); /* releases c */
     else store_release(s, c);
