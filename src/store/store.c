@@ -83,6 +83,7 @@ struct store {
   int64_t gc_opened_us;
   gc_result gc_results[GC_RESULTS];
   uint64_t gc_commits, gc_committed_writes; /* for /metrics */
+  int64_t gc_turn_started_us, gc_busy_us;     /* time members held the writer, commits included */
 };
 
 static int64_t mono_us(void) {
@@ -271,6 +272,7 @@ static int gc_begin(store_conn *c, err *e) {
   while (s->gc_busy) pthread_cond_wait(&s->gc_turn, &s->gc_mu);
   s->gc_waiting--;
   s->gc_busy = 1;
+  s->gc_turn_started_us = mono_us();
   if (s->gc_open && !s->be->tx_active(w->h)) {
     /* an error rolled the whole batch back under an earlier member: its members fail */
     err lost;
@@ -320,6 +322,7 @@ static int gc_end(store_conn *c, int joined, err *e) {
   int hand_on = s->gc_waiting > 0 && s->gc_members < GC_MAX_MEMBERS &&
                 mono_us() - s->gc_opened_us < GC_MAX_AGE_US;
   if (hand_on) {
+    s->gc_busy_us += mono_us() - s->gc_turn_started_us;
     s->gc_busy = 0;
     pthread_cond_signal(&s->gc_turn);
   } else {
@@ -339,6 +342,7 @@ static int gc_end(store_conn *c, int joined, err *e) {
       pthread_mutex_lock(&s->gc_mu);
     }
     gc_finish_batch(s, failed, &ce);
+    s->gc_busy_us += mono_us() - s->gc_turn_started_us;
     s->gc_busy = 0;
     pthread_cond_signal(&s->gc_turn);
   }
@@ -357,11 +361,12 @@ static int gc_end(store_conn *c, int joined, err *e) {
   return rc;
 }
 
-int store_write_stats(store *s, uint64_t *commits, uint64_t *writes) {
+int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s) {
   if (!s->writer) return -1;
   pthread_mutex_lock(&s->gc_mu);
   *commits = s->gc_commits;
   *writes = s->gc_committed_writes;
+  *busy_s = (double)s->gc_busy_us / 1e6;
   pthread_mutex_unlock(&s->gc_mu);
   return 0;
 }

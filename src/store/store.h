@@ -60,9 +60,10 @@ int store_begin(store_conn *c, store_txmode mode, err *e);
 int store_commit(store_conn *c, err *e);
 void store_rollback(store_conn *c);
 int store_in_tx(const store_conn *c);
-/* Group commit counters: batches committed and the writes they held. -1 when the backend
- * commits each transaction on its own (PostgreSQL). */
-int store_write_stats(store *s, uint64_t *commits, uint64_t *writes);
+/* Group commit counters: batches committed, the writes they held, and the seconds writers
+ * held the writer connection (their own work and the commits: the serial part of every
+ * write). -1 when the backend commits each transaction on its own (PostgreSQL). */
+int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s);
 
 /* Runs one or more statements without parameters (migrations, DDL). */
 int store_exec_script(store_conn *c, const char *sql, err *e);
