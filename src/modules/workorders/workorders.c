@@ -135,8 +135,9 @@ static int clocks_load(store_conn *c, int64_t id, wo_clocks *w, err *e) {
   return rc < 0 ? -1 : 0;
 }
 
-static int clocks_save(store_conn *c, int64_t id, const wo_clocks *w, err *e) {
-  if (store_run(c, e, "DELETE FROM wo_clocks WHERE work_order_id = ?", "i", id) < 0) return -1;
+/* Replaces the order's clocks; `fresh`: a new order, which has none to delete yet. */
+static int clocks_save(store_conn *c, int64_t id, const wo_clocks *w, int fresh, err *e) {
+  if (!fresh && store_run(c, e, "DELETE FROM wo_clocks WHERE work_order_id = ?", "i", id) < 0) return -1;
   for (int m = 0; m < 3; m++) {
     if (!w->present[m]) continue;
     const slaclock *k = &w->k[m];
@@ -481,7 +482,7 @@ static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, 
   if (s == STORE_ROW) *id = store_col_int64(st, 0);
   store_finish(st);
   if (s != STORE_ROW) goto out;
-  if (clocks_save(c, *id, &pl->w, e) != 0) goto out;
+  if (clocks_save(c, *id, &pl->w, 1, e) != 0) goto out;
   if (add_event(c, a, *id, "action", "create", NULL, "new", jstr(body, "title"), 0, e) != 0) goto out;
   json_t *rec = NULL;
   if (wo_load_json(c, *id, &rec, e) != 0) goto out;
@@ -774,7 +775,7 @@ int wo_apply(store_conn *c, const wo_actor *a, int64_t id, const json_t *body, i
     err_set(e, ERR_version_conflict, NULL, "work order %" PRId64 " changed meanwhile; reload it and try again", id);
     goto out;
   }
-  if (clocks_save(c, id, &x.w, e) != 0) goto out;
+  if (clocks_save(c, id, &x.w, 0, e) != 0) goto out;
   const char *note = jstr(body, "note") ? jstr(body, "note")
                      : jstr(body, "reason")  ? jstr(body, "reason")
                      : jstr(body, "resolution") ? jstr(body, "resolution") : jstr(body, "comment");
