@@ -45,6 +45,7 @@ SECS=${BENCH_SECONDS:-15}
 TOP=${RT_BENCH_DIR:-$root/var/bench/rt}
 WORKERS=${RT_WORKERS:-4}
 SESSIONS=${RT_SESSIONS:-32}
+RT_PG_LOADERS=${RT_PG_LOADERS:-2}
 RT_LIB=/usr/share/request-tracker5/lib
 RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
 mode=${1:-sqlite}
@@ -147,64 +148,93 @@ suite() {
     exit 1
   }
   cat >"$DIR/load.pl" <<'EOF'
-# load.pl N: N tickets through RT's API (scrips off), then an auth token for root on stdout.
+# load.pl prepare: the Support queue, the 200 requesters and an auth token for root (stdout).
+# load.pl tickets FROM TO: tickets FROM..TO through RT's API, scrips off, a commit every 500.
 use strict;
 use warnings;
 use Time::HiRes qw(time);
 use RT;
 RT::LoadConfig();
 RT::Init();
-my $n = shift;
+my ($what, $from, $to) = @ARGV;
+my $cu = RT::CurrentUser->new(RT->SystemUser);
+$cu->Load('root');
+my $requester = sub { sprintf('customer%03d@example.com', $_[0] % 200) };
+if ($what eq 'prepare') {
+    my $support = RT::Queue->new(RT->SystemUser);
+    my ($ok, $msg) = $support->Create(Name => 'Support');
+    die "queue Support: $msg\n" unless $ok;
+    for my $i (0 .. 199) {
+        my $u = RT::User->new(RT->SystemUser);
+        ($ok, $msg) = $u->Create(Name => $requester->($i), EmailAddress => $requester->($i),
+                                 Privileged => 0);
+        die "user $i: $msg\n" unless $ok;
+    }
+    my $token = RT::AuthToken->new($cu);
+    my (undef, $auth);
+    ($ok, $msg, $auth) = $token->Create(Owner => $cu->id, Description => 'bench');
+    die "auth token: $msg\n" unless $ok;
+    print "AUTH_TOKEN=$auth\n";
+    exit 0;
+}
 {
     # An import: the Create transaction is recorded, its scrips are not run.
     no warnings 'redefine';
     my $create = \&RT::Transaction::Create;
     *RT::Transaction::Create = sub { my $self = shift; $create->($self, @_, ActivateScrips => 0) };
 }
-my $cu = RT::CurrentUser->new(RT->SystemUser);
-$cu->Load('root');
-my $support = RT::Queue->new(RT->SystemUser);
-my ($ok, $msg) = $support->Create(Name => 'Support');
-die "queue Support: $msg\n" unless $ok;
 my @queues = ('General', 'Support');
 my @status = ('new', 'open', 'resolved');
 my $t0 = time;
 $RT::Handle->BeginTransaction;
-for my $i (1 .. $n) {
+for my $i ($from .. $to) {
     my $t = RT::Ticket->new($cu);
     my ($id, undef, $err) = $t->Create(
         Queue     => $queues[$i % 2],
         Status    => $status[int($i / 2) % 3],
         Subject   => "压测：办公电脑无法开机 #$i",
-        Requestor => [sprintf('customer%03d@example.com', $i % 200)],
+        Requestor => [$requester->($i)],
         MIMEObj   => MIME::Entity->build(
             Type => 'text/plain', Charset => 'UTF-8',
             Data => ["Room $i: the office PC does not boot.\n"]),
     );
     die "ticket $i: $err\n" unless $id;
-    if ($i % 500 == 0) {
+    if (($i - $from + 1) % 500 == 0) {
         $RT::Handle->Commit;
         $RT::Handle->BeginTransaction;
-        printf STDERR "%d tickets, %.0f s\n", $i, time - $t0;
+        printf STDERR "[%d-%d] %d tickets, %.0f s\n", $from, $to, $i - $from + 1, time - $t0;
     }
 }
 $RT::Handle->Commit;
-my $secs = time - $t0;
-printf STDERR "loaded %d tickets in %.1f s: %.0f tickets/s\n", $n, $secs, $n / $secs;
-my $token = RT::AuthToken->new($cu);
-my ($tok_ok, $tok_msg, $auth) = $token->Create(Owner => $cu->id, Description => 'bench');
-die "auth token: $tok_msg\n" unless $tok_ok;
-printf "LOAD_SECS=%.1f\nAUTH_TOKEN=%s\n", $secs, $auth;
 EOF
-  local vars LOAD_SECS AUTH_TOKEN
-  vars=$(perl -I"$RT_LIB" "$DIR/load.pl" "$N" 2>"$DIR/load.log") || {
+  local vars AUTH_TOKEN loaders pids="" k from to t0 secs
+  vars=$(perl -I"$RT_LIB" "$DIR/load.pl" prepare 2>"$DIR/load.log") || {
     tail -20 "$DIR/load.log" >&2
-    echo "compare-rt: loading tickets failed on $be" >&2
+    echo "compare-rt: preparing the load failed on $be" >&2
     exit 1
   }
   eval "$vars"
+  # SQLite takes one writer at a time: more loaders only wait for each other's locks.
+  loaders=1
+  if [ "$be" = pg ]; then loaders=$RT_PG_LOADERS; fi
+  t0=$(now_ms)
+  for k in $(seq 0 $((loaders - 1))); do
+    from=$((k * N / loaders + 1)) to=$(((k + 1) * N / loaders))
+    perl -I"$RT_LIB" "$DIR/load.pl" tickets "$from" "$to" 2>>"$DIR/load.log" &
+    pids="$pids $!"
+  done
+  for k in $pids; do
+    wait "$k" || {
+      # shellcheck disable=SC2086 # one pid a word
+      kill $pids 2>/dev/null || true
+      tail -20 "$DIR/load.log" >&2
+      echo "compare-rt: loading tickets failed on $be" >&2
+      exit 1
+    }
+  done
+  secs=$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN {printf "%.1f", ms / 1000}')
   line "rt-$be: load of $N tickets" \
-    "$(awk -v n="$N" -v s="$LOAD_SECS" 'BEGIN {printf "%.0f tickets/s (%.1f s; RT API, scrips off)", n / s, s}')"
+    "$(awk -v n="$N" -v s="$secs" 'BEGIN {printf "%.0f tickets/s (%.1f s", n / s, s}'); RT API, scrips off, $loaders loader(s))"
   line "rt-$be: database size" "$(dbsize) MB"
 
   # ---- 4. server

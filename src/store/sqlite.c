@@ -13,12 +13,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/strbuf.h"
 #include "store/store_backend.h"
 
+/* The writer connection's checkpointer: a thread with its own connection that copies the
+ * WAL back into the database file (see writer_open). */
 typedef struct {
   sqlite3 *db;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int stop;
+} sq_checkpointer;
+
+typedef struct {
+  sqlite3 *db;
+  sq_checkpointer *ckpt; /* only on the writer */
+  /* The writer commits with synchronous=NORMAL (no fsync in COMMIT) and store.c calls
+   * sq_flush afterwards, outside the writer's turn: see sq_writer_open. */
+  int flush_after_commit;
+  pthread_mutex_t flush_mu; /* guards wal and serialises flushes */
+  sqlite3_file *wal;
 } sq_conn;
 
 typedef struct {
@@ -76,6 +93,11 @@ static void *sq_open(const char *url, err *e) {
     err_set(e, ERR_bad_request, "db", "sqlite URL needs a path, e.g. sqlite:var/uniops.db");
     return NULL;
   }
+  if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) {
+    /* every connection of the pool (and the writer) must open the same database */
+    err_set(e, ERR_bad_request, "db", "sqlite URL needs a file path, not %s", path);
+    return NULL;
+  }
   ensure_parent_dir(path);
   sqlite3 *db = NULL;
   int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -102,14 +124,103 @@ static void *sq_open(const char *url, err *e) {
   return c;
 }
 
+static void checkpointer_stop(sq_checkpointer *k);
+
 static void sq_close(void *h) {
   sq_conn *c = h;
   if (!c) return;
+  if (c->ckpt) checkpointer_stop(c->ckpt);
+  if (c->flush_after_commit) pthread_mutex_destroy(&c->flush_mu);
   sqlite3_close_v2(c->db);
   free(c);
 }
 
 static int sq_check(void *h, err *e) { return 0; }
+
+/* --- the writer and its checkpointer ----------------------------------------------
+ * By default SQLite checkpoints inside COMMIT once the WAL passes 1000 pages: the committing
+ * connection copies pages into the database file and fsyncs it. With group commit that
+ * connection is the writer, so every waiting write stalled behind the copy. The writer
+ * therefore never checkpoints; a thread with its own connection runs PASSIVE checkpoints
+ * (which take no lock writers need) every CKPT_INTERVAL_MS, and a RESTART checkpoint (which
+ * waits for the writer, then lets the WAL start over) if the WAL still grew past
+ * CKPT_RESTART_FRAMES because readers kept old frames in use. */
+#define CKPT_INTERVAL_MS 100
+#define CKPT_RESTART_FRAMES 65536 /* 256 MB of 4 KB pages */
+
+static void *checkpointer_main(void *arg) {
+  sq_checkpointer *k = arg;
+  pthread_mutex_lock(&k->mu);
+  while (!k->stop) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&k->cv, &k->mu, &until);
+    if (k->stop) break;
+    pthread_mutex_unlock(&k->mu);
+    int frames = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+    if (frames > CKPT_RESTART_FRAMES)
+      sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_RESTART, &frames, &done);
+    pthread_mutex_lock(&k->mu);
+  }
+  pthread_mutex_unlock(&k->mu);
+  return NULL;
+}
+
+static void checkpointer_stop(sq_checkpointer *k) {
+  pthread_mutex_lock(&k->mu);
+  k->stop = 1;
+  pthread_cond_signal(&k->cv);
+  pthread_mutex_unlock(&k->mu);
+  pthread_join(k->thread, NULL);
+  sqlite3_close_v2(k->db);
+  pthread_mutex_destroy(&k->mu);
+  pthread_cond_destroy(&k->cv);
+  free(k);
+}
+
+/* The writer also commits with synchronous=NORMAL: COMMIT writes the log without fsync, and
+ * store.c calls sq_flush right after, once the next batch has the writer — so the fsync
+ * overlaps the next batch's work instead of being part of the serial section. Writes are
+ * still answered only after their fsync (docs/durability.md). */
+static void *sq_writer_open(const char *url, err *e) {
+  sq_conn *c = sq_open(url, e);
+  if (!c) return NULL;
+  if (sqlite3_exec(c->db, "PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=NORMAL", NULL, NULL, NULL) !=
+      SQLITE_OK) {
+    map_error(c->db, SQLITE_ERROR, e);
+    sq_close(c);
+    return NULL;
+  }
+  sq_conn *side = sq_open(url, e); /* the checkpointer's own connection, same settings */
+  if (!side) {
+    sq_close(c);
+    return NULL;
+  }
+  sq_checkpointer *k = xcalloc(1, sizeof *k);
+  k->db = side->db;
+  free(side);
+  pthread_mutex_init(&k->mu, NULL);
+  pthread_cond_init(&k->cv, NULL);
+  if (pthread_create(&k->thread, NULL, checkpointer_main, k) != 0) {
+    sqlite3_close_v2(k->db);
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    free(k);
+    sq_close(c);
+    err_set(e, ERR_internal, NULL, "cannot start the checkpoint thread");
+    return NULL;
+  }
+  c->ckpt = k;
+  pthread_mutex_init(&c->flush_mu, NULL);
+  c->flush_after_commit = 1;
+  return c;
+}
 
 static int sq_exec(void *h, const char *sql, err *e) {
   sq_conn *c = h;
@@ -127,7 +238,31 @@ static int sq_commit(void *h, err *e) {
   sq_conn *c = h;
   int rc = sq_exec(h, "COMMIT", e);
   if (rc != 0 && !sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+  if (rc == 0 && c->flush_after_commit) {
+    /* the log file this commit wrote to, for sq_flush (we own the connection here) */
+    sqlite3_file *wal = NULL;
+    sqlite3_file_control(c->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+    pthread_mutex_lock(&c->flush_mu);
+    c->wal = wal;
+    pthread_mutex_unlock(&c->flush_mu);
+  }
   return rc;
+}
+
+/* fsync of the write-ahead log through SQLite's own file object (the same descriptor
+ * SQLite writes with), as synchronous=FULL would have done inside COMMIT. */
+static int sq_flush(void *h, err *e) {
+  sq_conn *c = h;
+  if (!c->flush_after_commit) return 0;
+  pthread_mutex_lock(&c->flush_mu);
+  int rc = SQLITE_OK;
+  if (c->wal && c->wal->pMethods) rc = c->wal->pMethods->xSync(c->wal, SQLITE_SYNC_NORMAL);
+  int missing = c->wal == NULL;
+  pthread_mutex_unlock(&c->flush_mu);
+  if (missing) return err_set(e, ERR_internal, NULL, "no write-ahead log to flush");
+  if (rc != SQLITE_OK)
+    return err_set(e, ERR_unavailable, NULL, "cannot flush the write-ahead log to disk: %s", sqlite3_errstr(rc));
+  return 0;
 }
 
 static void sq_rollback(void *h) {
@@ -201,11 +336,13 @@ const store_backend store_sqlite_backend = {
     .dialect = STORE_SQLITE,
     .group_commit = 1,
     .conn_open = sq_open,
+    .writer_open = sq_writer_open,
     .conn_close = sq_close,
     .conn_check = sq_check,
     .begin = sq_begin,
     .tx_active = sq_tx_active,
     .commit = sq_commit,
+    .flush = sq_flush,
     .rollback = sq_rollback,
     .exec_script = sq_exec,
     .stmt_prepare = sq_prepare,

@@ -53,10 +53,10 @@ struct store_conn {
  * latency a member adds to the others. */
 #define GC_MAX_MEMBERS 64
 #define GC_MAX_AGE_US 20000
-#define GC_RESULTS 256
+#define GC_RESULTS 1024
 
 typedef struct {
-  uint64_t batch;
+  uint64_t batch; /* the batch whose outcome this is (slot = batch % GC_RESULTS) */
   int failed;
   err e;
 } gc_result;
@@ -78,12 +78,14 @@ struct store {
   int gc_waiting;         /* threads waiting for their turn */
   int gc_open;            /* the writer holds an open batch transaction */
   uint64_t gc_batch;      /* number of the open (or last) batch */
-  uint64_t gc_done_batch; /* every batch up to this one has finished */
+  int gc_poisoned;         /* a flush failed: no write is accepted any more (see gc_end) */
   int gc_members;         /* members of the open batch whose savepoint was released */
   int64_t gc_opened_us;
   gc_result gc_results[GC_RESULTS];
   uint64_t gc_commits, gc_committed_writes; /* for /metrics */
   int64_t gc_turn_started_us, gc_busy_us;     /* time members held the writer, commits included */
+  int64_t gc_commit_us;                       /* of which COMMIT */
+  int64_t gc_sync_us;                         /* flushing after COMMIT, outside the writer */
 };
 
 static int64_t mono_us(void) {
@@ -148,7 +150,7 @@ store *store_open(const char *url, int pool_size, err *e) {
     s->writer = xcalloc(1, sizeof *s->writer);
     s->writer->owner = s;
     s->writer->taken = 1;
-    s->writer->h = be->conn_open(url, e);
+    s->writer->h = be->writer_open ? be->writer_open(url, e) : be->conn_open(url, e);
     if (!s->writer->h) {
       store_close(s);
       return NULL;
@@ -247,20 +249,23 @@ static void gc_undo_member(store_conn *w) {
   gc_sql(w, "RELEASE gc_member", NULL);
 }
 
-/* Records the end of the open batch and wakes its members. Holds gc_mu. */
-static void gc_finish_batch(store *s, int failed, const err *e) {
-  gc_result *r = &s->gc_results[s->gc_batch % GC_RESULTS];
-  r->batch = s->gc_batch;
+/* Publishes the outcome of a batch and wakes its members. Holds gc_mu. */
+static void gc_publish(store *s, uint64_t batch, int members, int failed, const err *e) {
+  gc_result *r = &s->gc_results[batch % GC_RESULTS];
+  r->batch = batch;
   r->failed = failed;
   if (failed) r->e = *e;
-  if (!failed && s->gc_members > 0) {
+  if (!failed && members > 0) {
     s->gc_commits++;
-    s->gc_committed_writes += (uint64_t)s->gc_members;
+    s->gc_committed_writes += (uint64_t)members;
   }
+  pthread_cond_broadcast(&s->gc_done);
+}
+
+/* Closes the open batch (it committed, or failed). Holds gc_mu. */
+static void gc_close_batch(store *s) {
   s->gc_open = 0;
   s->gc_members = 0;
-  s->gc_done_batch = s->gc_batch;
-  pthread_cond_broadcast(&s->gc_done);
 }
 
 /* Waits for the writer, opens a batch when none is open and starts a savepoint in it. */
@@ -278,7 +283,15 @@ static int gc_begin(store_conn *c, err *e) {
     err lost;
     err_clear(&lost);
     err_set(&lost, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
-    gc_finish_batch(s, 1, &lost);
+    gc_publish(s, s->gc_batch, s->gc_members, 1, &lost);
+    gc_close_batch(s);
+  }
+  if (s->gc_poisoned) {
+    s->gc_busy = 0;
+    pthread_cond_signal(&s->gc_turn);
+    pthread_mutex_unlock(&s->gc_mu);
+    return err_set(e, ERR_unavailable, NULL,
+                   "the database could not be flushed to disk earlier; check the disk and restart the server");
   }
   /* The writer is ours (gc_busy): run SQL without gc_mu, which a busy wait on another
    * process's lock would otherwise hold for seconds. */
@@ -330,26 +343,50 @@ static int gc_end(store_conn *c, int joined, err *e) {
      * savepoint in a transaction that is being committed */
     err ce;
     err_clear(&ce);
-    int failed = 0;
+    int failed = 0, flush = 0;
+    uint64_t closing = s->gc_batch;
+    int members = s->gc_members;
     if (!s->be->tx_active(w->h)) {
-      failed = s->gc_members > 0;
+      failed = members > 0;
       err_set(&ce, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
-    } else if (s->gc_members == 0) {
+    } else if (members == 0) {
       s->be->rollback(w->h);
     } else {
-      pthread_mutex_unlock(&s->gc_mu); /* let others queue during the fsync */
+      pthread_mutex_unlock(&s->gc_mu); /* let others queue meanwhile */
+      int64_t t0 = mono_us();
       failed = s->be->commit(w->h, &ce) != 0;
+      int64_t spent = mono_us() - t0;
       pthread_mutex_lock(&s->gc_mu);
+      s->gc_commit_us += spent;
+      flush = !failed && s->be->flush != NULL;
     }
-    gc_finish_batch(s, failed, &ce);
+    gc_close_batch(s);
     s->gc_busy_us += mono_us() - s->gc_turn_started_us;
     s->gc_busy = 0;
     pthread_cond_signal(&s->gc_turn);
+    if (flush) {
+      /* The writer committed without flushing (synchronous=NORMAL): flush the log now,
+       * after handing the writer to the next batch, so that batch's work overlaps this
+       * fsync instead of queueing behind it. The members are answered only after it. */
+      pthread_mutex_unlock(&s->gc_mu);
+      int64_t t0 = mono_us();
+      int bad = s->be->flush(w->h, &ce) != 0;
+      int64_t spent = mono_us() - t0;
+      pthread_mutex_lock(&s->gc_mu);
+      s->gc_sync_us += spent;
+      if (bad) {
+        /* After a failed fsync the kernel may have dropped the dirty pages and report
+         * success next time, so no later write could be trusted: refuse them all. */
+        failed = 1;
+        s->gc_poisoned = 1;
+      }
+    }
+    gc_publish(s, closing, members, failed, &ce);
   }
   int rc = 0;
   if (joined) {
-    while (s->gc_done_batch < batch) pthread_cond_wait(&s->gc_done, &s->gc_mu);
     const gc_result *r = &s->gc_results[batch % GC_RESULTS];
+    while (r->batch < batch) pthread_cond_wait(&s->gc_done, &s->gc_mu);
     if (r->batch != batch) {
       rc = err_set(e, ERR_internal, NULL, "the outcome of write batch %llu was lost", (unsigned long long)batch);
     } else if (r->failed) {
@@ -361,9 +398,12 @@ static int gc_end(store_conn *c, int joined, err *e) {
   return rc;
 }
 
-int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s) {
+int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s, double *commit_s,
+                      double *flush_s) {
   if (!s->writer) return -1;
   pthread_mutex_lock(&s->gc_mu);
+  *commit_s = (double)s->gc_commit_us / 1e6;
+  *flush_s = (double)s->gc_sync_us / 1e6;
   *commits = s->gc_commits;
   *writes = s->gc_committed_writes;
   *busy_s = (double)s->gc_busy_us / 1e6;

@@ -1,7 +1,7 @@
 /* store.h — the one storage interface; SQLite (sqlite.c) and PostgreSQL (postgres.c) behind it.
  *
  * A `store` is a pool of connections opened from a URL:
- *   sqlite:PATH                  (default sqlite:var/uniops.db; sqlite::memory: for tests)
+ *   sqlite:PATH                  (default sqlite:var/uniops.db; a file: the pool's connections share it)
  *   postgresql://user:pass@host:port/db  (or postgres://…; PG* environment variables apply)
  * A thread takes a connection with store_acquire(), uses it, and gives it back with
  * store_release(). A connection is never used by two threads at once.
@@ -60,10 +60,12 @@ int store_begin(store_conn *c, store_txmode mode, err *e);
 int store_commit(store_conn *c, err *e);
 void store_rollback(store_conn *c);
 int store_in_tx(const store_conn *c);
-/* Group commit counters: batches committed, the writes they held, and the seconds writers
- * held the writer connection (their own work and the commits: the serial part of every
- * write). -1 when the backend commits each transaction on its own (PostgreSQL). */
-int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s);
+/* Group commit counters: batches committed, the writes they held, the seconds writers held
+ * the writer connection (their own work and the commits: the serial part of every write),
+ * the seconds of COMMIT alone, and the seconds of flushing the log after it (outside the
+ * writer). -1 when the backend commits each transaction on its own (PostgreSQL). */
+int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s, double *commit_s,
+                      double *flush_s);
 
 /* Runs one or more statements without parameters (migrations, DDL). */
 int store_exec_script(store_conn *c, const char *sql, err *e);

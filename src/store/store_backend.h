@@ -16,6 +16,8 @@ typedef struct store_backend {
   int group_commit;
   /* Opens one connection for url; returns an opaque handle or NULL (e filled). */
   void *(*conn_open)(const char *url, err *e);
+  /* Opens the group-commit writer connection (closed with conn_close); NULL: conn_open. */
+  void *(*writer_open)(const char *url, err *e);
   void (*conn_close)(void *h);
   /* Re-establishes a broken connection in place if needed; 0 when healthy. */
   int (*conn_check)(void *h, err *e);
@@ -24,6 +26,10 @@ typedef struct store_backend {
    * was not rolled back under it); may be NULL when group_commit is 0. */
   int (*tx_active)(void *h);
   int (*commit)(void *h, err *e);
+  /* Writer connections that commit without flushing: makes what the last commit of h wrote
+   * durable. Called without owning h, possibly while another thread uses it, and by several
+   * threads at once. NULL: commit itself is durable. */
+  int (*flush)(void *h, err *e);
   void (*rollback)(void *h);
   int (*exec_script)(void *h, const char *sql, err *e);
   /* Compiles sql (with ? placeholders); returns a backend statement or NULL. */

@@ -387,8 +387,8 @@ static void test_group_commit(const char *url) {
   store *s = store_open(url, GC_THREADS + 1, &e);
   if (!check(s != NULL, "open a pool for the group-commit test", &e)) return;
   uint64_t commits0 = 0, writes0 = 0;
-  double busy = 0;
-  store_write_stats(s, &commits0, &writes0, &busy);
+  double busy = 0, commit = 0, flush = 0;
+  store_write_stats(s, &commits0, &writes0, &busy, &commit, &flush);
   struct gc_worker w[GC_THREADS];
   pthread_t t[GC_THREADS];
   for (int i = 0; i < GC_THREADS; i++) {
@@ -415,7 +415,7 @@ static void test_group_commit(const char *url) {
   store_run(c, &e, "DELETE FROM store_selftest WHERE k LIKE 'gc-%'", NULL);
   store_release(s, c);
   uint64_t commits = 0, writes = 0;
-  if (store_write_stats(s, &commits, &writes, &busy) == 0) {
+  if (store_write_stats(s, &commits, &writes, &busy, &commit, &flush) == 0) {
     commits -= commits0;
     writes -= writes0;
     printf("# group commit: %llu writes in %llu commits\n", (unsigned long long)writes, (unsigned long long)commits);

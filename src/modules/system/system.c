@@ -27,16 +27,20 @@ void system_metrics(req *r) {
   sb_init(&sb);
   metrics_render(&sb, r->app->started_at_ms);
   uint64_t commits, writes;
-  double busy;
-  if (store_write_stats(r->app->db, &commits, &writes, &busy) == 0)
+  double busy, commit, flush;
+  if (store_write_stats(r->app->db, &commits, &writes, &busy, &commit, &flush) == 0)
     sb_addf(&sb,
             "# HELP uniops_db_commits_total Batch commits of the SQLite writer (group commit).\n"
             "# TYPE uniops_db_commits_total counter\nuniops_db_commits_total %" PRIu64 "\n"
             "# HELP uniops_db_committed_writes_total Write transactions those commits made durable.\n"
             "# TYPE uniops_db_committed_writes_total counter\nuniops_db_committed_writes_total %" PRIu64 "\n"
             "# HELP uniops_db_writer_busy_seconds_total Time write transactions held the writer, commits included.\n"
-            "# TYPE uniops_db_writer_busy_seconds_total counter\nuniops_db_writer_busy_seconds_total %.6f\n",
-            commits, writes, busy);
+            "# TYPE uniops_db_writer_busy_seconds_total counter\nuniops_db_writer_busy_seconds_total %.6f\n"
+            "# HELP uniops_db_commit_seconds_total Time spent in COMMIT (writing the WAL).\n"
+            "# TYPE uniops_db_commit_seconds_total counter\nuniops_db_commit_seconds_total %.6f\n"
+            "# HELP uniops_db_flush_seconds_total Time spent flushing the WAL to disk after COMMIT.\n"
+            "# TYPE uniops_db_flush_seconds_total counter\nuniops_db_flush_seconds_total %.6f\n",
+            commits, writes, busy, commit, flush);
   req_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", sb.buf, sb.len);
   sb_release(&sb);
 }
