@@ -3,12 +3,13 @@
 # (Debian 12's request-tracker5) on the same machine, printed in the same columns, so the
 # two can be read side by side (docs/benchmarks.md, "Side by side: Request Tracker 5").
 #
-#   bench/compare-rt.sh [sqlite|pg|all]        (default sqlite: ~5 min; all: ~10 min)
+#   bench/compare-rt.sh [sqlite|pg|all]        (default sqlite: ~8 min; pg ~6 min; all ~14 min)
 #
-# Environment: RT_BENCH_N tickets to load before the run (default 10000), BENCH_SECONDS per
-# wrk figure (default 15), RT_BENCH_DIR for the databases, configurations and logs (default
-# var/bench/rt; its sqlite/ and pg/ are emptied first), RT_WORKERS Starman workers (default
-# 4), RT_SESSIONS web logins shared out among the requests (default 32).
+# Environment: RT_BENCH_N tickets to load before the run (default 10000; loading is most of
+# the time), BENCH_SECONDS per wrk figure (default 15), RT_BENCH_DIR for the databases,
+# configurations and logs (default var/bench/rt; its sqlite/ and pg/ are emptied first),
+# RT_WORKERS Starman workers (default 4), RT_SESSIONS web logins shared out among the
+# requests (default 32), RT_PG_LOADERS parallel loaders on PostgreSQL (default 2; SQLite: 1).
 #
 # What it does:
 #   1. installs request-tracker5 with its SQLite and PostgreSQL backends, Starman and wrk
@@ -21,10 +22,11 @@
 #      cache, sessions and var/ all inside that folder. Mail is composed but not handed to an
 #      MTA (MailCommand 'testfile').
 #   3. rt-setup-database-5 --action init, then loads RT_BENCH_N tickets through RT's Perl API
-#      (RT::Ticket->Create with requestor, body and the Create transaction; commits every 500
-#      tickets) but with scrips off, as an import would: with RT's default scrips a ticket
-#      costs ~100 ms of CPU instead of ~20 ms. The tickets created over REST2 during the run
-#      go through everything, scrips included.
+#      (RT::Ticket->Create with one of 200 requesters, a text body and the Create
+#      transaction; two queues, three statuses; a commit every 500 tickets) but with scrips
+#      off, as an import would: with RT's default scrips a ticket costs ~100 ms of CPU instead
+#      of ~20 ms. The tickets created over REST2 during the run go through everything, scrips
+#      included.
 #   4. rt-server (RT's PSGI server) under Starman on a free loopback port, RT_WORKERS
 #      workers, keep-alive off (with it, Starman's workers stay on their first connections
 #      and the other 28 of 32 wrk connections are never served) and --max-requests 100000
@@ -387,7 +389,7 @@ if [ -z "${COMPARE_RT_INNER:-}" ]; then
   for f in "$RT_SERVER" /usr/sbin/rt-setup-database-5 "$RT_LIB/RT.pm"; do
     [ -e "$f" ] || { echo "compare-rt: $f not found (request-tracker5 5.0.x expected)" >&2; exit 2; }
   done
-  line "rt: versions" "request-tracker5 $(dpkg-query -W -f='${Version}' request-tracker5), starman $(dpkg-query -W -f='${Version}' starman), Workers $WORKERS"
+  line "rt: versions" "request-tracker5 $(dpkg-query -W -f='${Version}' request-tracker5), starman $(dpkg-query -W -f='${Version}' starman), $WORKERS workers"
 fi
 case $mode in
   sqlite)

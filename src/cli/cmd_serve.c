@@ -12,7 +12,8 @@
 #include "resource/orgtree.h"
 
 static const char help[] =
-    "usage: uniops serve [--listen ADDR:PORT] [--db URL] [--threads N] [--pool N] [--max-body BYTES]\n"
+    "usage: uniops serve [--listen ADDR:PORT] [--db URL] [--threads N] [--pool N] [--max-connections N]\n"
+    "                    [--max-body BYTES]\n"
     "\n"
     "Runs the HTTP server: the API under /api/v1, /healthz, /readyz, /metrics.\n"
     "Migrations are applied at start. SIGTERM or SIGINT stops it gracefully: no new\n"
@@ -20,9 +21,12 @@ static const char help[] =
     "\n"
     "  --listen ADDR:PORT  address to listen on (default $UNIOPS_LISTEN or 127.0.0.1:8080)\n"
     "  --db URL            sqlite:PATH or postgresql://… (default $UNIOPS_DB or sqlite:var/uniops.db)\n"
-    "  --threads N         worker threads (default 4, 1..64)\n"
+    "  --threads N         requests handled at once; more wait for a turn (default 32, 1..256)\n"
     "  --pool N            database connections (default threads+3, at least threads+2: the\n"
-    "                      workers, the scheduler's lock holder and its job)\n"
+    "                      requests, the scheduler's lock holder and its job); SQLite adds one\n"
+    "                      writer connection and one for checkpoints\n"
+    "  --max-connections N HTTP connections open at once, each served by its own thread\n"
+    "                      (default 1000, 16..10000); more are refused\n"
     "  --max-body BYTES    largest request body accepted (default 1048576); larger gets 413\n"
     "\n"
     "Logs are JSON lines on stderr, one access line per request.\n";
@@ -36,8 +40,9 @@ static int parse_num(const char *s, long lo, long hi, long *out) {
 }
 
 int cmd_serve(int argc, char **argv) {
-  cli_opt opts[] = {{"listen", 1, NULL}, {"db", 1, NULL}, {"threads", 1, NULL}, {"max-body", 1, NULL}, {"pool", 1, NULL}};
-  int n = 5, npos = 0;
+  cli_opt opts[] = {{"listen", 1, NULL},   {"db", 1, NULL},   {"threads", 1, NULL},
+                    {"max-body", 1, NULL}, {"pool", 1, NULL}, {"max-connections", 1, NULL}};
+  int n = 6, npos = 0;
   const char *pos[1];
   int rc = cli_parse(argc, argv, opts, n, pos, &npos);
   if (rc == 1) {
@@ -54,9 +59,14 @@ int cmd_serve(int argc, char **argv) {
   if (!listen) listen = getenv("UNIOPS_LISTEN");
   if (!listen || !*listen) listen = "127.0.0.1:8080";
   snprintf(a.listen, sizeof a.listen, "%s", listen);
-  long threads = 4, body = 1048576;
-  if (cli_get(opts, n, "threads") && parse_num(cli_get(opts, n, "threads"), 1, 64, &threads) != 0) {
-    fprintf(stderr, "uniops: --threads must be 1..64\n");
+  long threads = 32, body = 1048576, conns = 1000;
+  if (cli_get(opts, n, "threads") && parse_num(cli_get(opts, n, "threads"), 1, 256, &threads) != 0) {
+    fprintf(stderr, "uniops: --threads must be 1..256\n");
+    return EXIT_USAGE;
+  }
+  if (cli_get(opts, n, "max-connections") &&
+      parse_num(cli_get(opts, n, "max-connections"), 16, 10000, &conns) != 0) {
+    fprintf(stderr, "uniops: --max-connections must be 16..10000\n");
     return EXIT_USAGE;
   }
   if (cli_get(opts, n, "max-body") && parse_num(cli_get(opts, n, "max-body"), 1024, 1L << 30, &body) != 0) {
@@ -69,6 +79,7 @@ int cmd_serve(int argc, char **argv) {
     return EXIT_USAGE;
   }
   a.threads = (int)threads;
+  a.max_connections = (int)conns;
   a.body_limit = (size_t)body;
   a.started_at_ms = clock_now_ms();
   /* workers + the scheduler's lock holder and its job (+ a spare by default) */

@@ -75,7 +75,7 @@ def test_no_command_and_unknown_command_exit_2(sandbox):
 
 
 @pytest.mark.parametrize("args", [
-    ["serve", "--bogus"], ["serve", "--threads", "0"], ["serve", "--threads", "65"], ["serve", "--threads", "x"],
+    ["serve", "--bogus"], ["serve", "--threads", "0"], ["serve", "--threads", "257"], ["serve", "--max-connections", "15"], ["serve", "--threads", "x"],
     ["serve", "--max-body", "10"], ["serve", "--listen"], ["serve", "extra"],
     ["migrate", "--bogus"], ["migrate", "extra"],
     ["org"], ["org", "remove", "--name", "X", "--party", "customer"], ["org", "add"], ["org", "add", "--name", "Xyz"],
