@@ -75,7 +75,7 @@ fi
 
 # Options go on the command line (-o) rather than into postgresql.conf: one place to read.
 opts="-c listen_addresses=127.0.0.1 -p $port -k $sock -c fsync=off -c synchronous_commit=off"
-opts="$opts -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB"
+opts="$opts -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB"
 started=1 # before starting: a signal during `pg_ctl start` must still stop the server
 if ! as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -o "$opts" -w -t 30 start >/dev/null; then
   echo "$0: PostgreSQL did not start:" >&2

@@ -21,7 +21,8 @@ static const char help[] =
     "\n"
     "  --listen ADDR:PORT  address to listen on (default $UNIOPS_LISTEN or 127.0.0.1:8080)\n"
     "  --db URL            sqlite:PATH or postgresql://… (default $UNIOPS_DB or sqlite:var/uniops.db)\n"
-    "  --threads N         requests handled at once; more wait for a turn (default 32, 1..256)\n"
+    "  --threads N         requests handled at once; more wait for a turn (default 32 on\n"
+    "                      SQLite, 16 on PostgreSQL; 1..256)\n"
     "  --pool N            database connections (default threads+3, at least threads+2: the\n"
     "                      requests, the scheduler's lock holder and its job); SQLite adds one\n"
     "                      writer connection and one for checkpoints\n"
@@ -59,7 +60,10 @@ int cmd_serve(int argc, char **argv) {
   if (!listen) listen = getenv("UNIOPS_LISTEN");
   if (!listen || !*listen) listen = "127.0.0.1:8080";
   snprintf(a.listen, sizeof a.listen, "%s", listen);
-  long threads = 32, body = 1048576, conns = 1000;
+  const char *url = cli_db_url(cli_get(opts, n, "db"));
+  /* PostgreSQL commits concurrently itself and every pooled connection is a server process:
+   * half SQLite's default, which is sized for group commit */
+  long threads = strncmp(url, "sqlite:", 7) == 0 ? 32 : 16, body = 1048576, conns = 1000;
   if (cli_get(opts, n, "threads") && parse_num(cli_get(opts, n, "threads"), 1, 256, &threads) != 0) {
     fprintf(stderr, "uniops: --threads must be 1..256\n");
     return EXIT_USAGE;
@@ -83,7 +87,7 @@ int cmd_serve(int argc, char **argv) {
   a.body_limit = (size_t)body;
   a.started_at_ms = clock_now_ms();
   /* workers + the scheduler's lock holder and its job (+ a spare by default) */
-  a.db = cli_open_store(cli_db_url(cli_get(opts, n, "db")), (int)pool);
+  a.db = cli_open_store(url, (int)pool);
   if (!a.db) return EXIT_FAIL;
   err e;
   err_clear(&e);

@@ -306,7 +306,9 @@ static int sq_step(void *p, err *e) {
   int rc = sqlite3_step(s->st);
   if (rc == SQLITE_ROW) return STORE_ROW;
   if (rc == SQLITE_DONE) {
-    s->changes = sqlite3_changes64(s->db);
+    /* sqlite3_changes64 is the connection's last INSERT/UPDATE/DELETE, whichever statement
+     * that was: a read reports none */
+    s->changes = sqlite3_stmt_readonly(s->st) ? 0 : sqlite3_changes64(s->db);
     return STORE_DONE;
   }
   return map_error(s->db, rc, e);

@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/strbuf.h"
@@ -550,34 +551,67 @@ store_stmt *store_query(store_conn *c, err *e, const char *sql, const char *fmt,
   return st;
 }
 
-int64_t store_run(store_conn *c, err *e, const char *sql, const char *fmt, ...) {
+/* A statement that writes, run outside a transaction, on a group-commit store: it must go
+ * through the writer too, or it would wait in SQLite's busy handler (sleeping up to a second
+ * at a time) for a gap between batches that a busy writer rarely leaves. */
+static int autocommit_write(const store_conn *c, const char *sql) {
+  if (c->in_tx || !c->owner->writer) return 0;
+  while (*sql == ' ' || *sql == '\n' || *sql == '\t') sql++;
+  static const char *const verbs[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
+  for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+    if (strncasecmp(sql, verbs[i], strlen(verbs[i])) == 0) return 1;
+  return 0;
+}
+
+static int64_t run_va(store_conn *c, err *e, int64_t *first, int *got_row, const char *sql, const char *fmt,
+                      va_list ap) {
   store_stmt *st = store_prepare(c, sql, e);
   if (!st) return -1;
+  bind_va(st, fmt, ap);
+  int rc, row = 0;
+  /* store_query_int (got_row) wants the first row only; store_run runs to the end */
+  while ((rc = store_step(st, e)) == STORE_ROW) {
+    if (!row && first) *first = store_col_int64(st, 0);
+    row = 1;
+    if (got_row) break;
+  }
+  if (got_row) *got_row = row;
+  int64_t n = rc < 0 ? -1 : got_row ? 0 : store_changes(st);
+  store_finish(st);
+  return n;
+}
+
+/* run_va inside its own write transaction when autocommit_write says so. */
+static int64_t run_maybe_tx(store_conn *c, err *e, int64_t *first, int *got_row, const char *sql, const char *fmt,
+                            va_list ap) {
+  if (!autocommit_write(c, sql)) return run_va(c, e, first, got_row, sql, fmt, ap);
+  if (store_begin(c, STORE_WRITE, e) != 0) return -1;
+  int64_t n = run_va(c, e, first, got_row, sql, fmt, ap);
+  if (n < 0) {
+    store_rollback(c);
+    return -1;
+  }
+  return store_commit(c, e) == 0 ? n : -1;
+}
+
+int64_t store_run(store_conn *c, err *e, const char *sql, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  bind_va(st, fmt, ap);
+  int64_t n = run_maybe_tx(c, e, NULL, NULL, sql, fmt, ap);
   va_end(ap);
-  int rc;
-  while ((rc = store_step(st, e)) == STORE_ROW) {
-  }
-  int64_t n = rc < 0 ? -1 : store_changes(st);
-  store_finish(st);
   return n;
 }
 
 static int64_t run_cached(store_conn *c, err *e, const char *sql) { return store_run(c, e, sql, NULL); }
 
 int store_query_int(store_conn *c, err *e, int64_t *out, const char *sql, const char *fmt, ...) {
-  store_stmt *st = store_prepare(c, sql, e);
-  if (!st) return -1;
   va_list ap;
   va_start(ap, fmt);
-  bind_va(st, fmt, ap);
+  int row = 0;
+  int64_t n = run_maybe_tx(c, e, out, &row, sql, fmt, ap);
   va_end(ap);
-  int rc = store_step(st, e);
-  if (rc == STORE_ROW) *out = store_col_int64(st, 0);
-  store_finish(st);
-  return rc;
+  if (n < 0) return -1;
+  return row ? STORE_ROW : STORE_DONE;
 }
 
 int store_ping(store *s, err *e) {

@@ -90,7 +90,10 @@ void store_finish(store_stmt *st);
 
 /* Convenience: prepare, bind from fmt, step to the end, finish.
  * fmt letters: 'i' int64_t, 's' const char * (NULL → NULL), 'n' NULL.
- * Returns rows changed (>= 0) or -1. */
+ * Returns rows changed (>= 0) or -1. Outside a transaction, an INSERT/UPDATE/DELETE/REPLACE
+ * (here and in store_query_int) runs in a write transaction of its own, so on SQLite it goes
+ * through group commit rather than around it. store_query cannot tell: step a writing
+ * statement from it only inside store_begin(STORE_WRITE). */
 int64_t store_run(store_conn *c, err *e, const char *sql, const char *fmt, ...);
 /* Convenience: first column of the first row as int64. Returns 1 (row), 0 (no row), -1. */
 int store_query_int(store_conn *c, err *e, int64_t *out, const char *sql, const char *fmt, ...);
