@@ -32,7 +32,7 @@ warn="-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla -Wwri
 # shellcheck disable=SC2086
 $CC -std=c17 $opt $warn $san -D_GNU_SOURCE -Isrc -I/usr/include/postgresql \
   -o "$out/test_store_backends" tests/store/test_store_backends.c src/core/*.c src/store/*.c "$out/migrations.c" \
-  -lsqlite3 -lpq -lsodium -lpthread -lm
+  -lsqlite3 -lpq -lsodium -ljansson -lpthread -lm
 bin="$out/test_store_backends"
 [ "$which" = build ] && exit 0
 

@@ -1,5 +1,6 @@
 /* audit.c — writing and verifying the hash-chained audit trail. */
 #include "audit/audit.h"
+#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -52,26 +53,30 @@ void audit_hash(const audit_row *row, char out[AUDIT_HASH_HEX]) {
  * records were written with sorted keys and \u escapes; verification hashes the stored
  * text as it is, so both forms verify. Sorting and escaping were a third of the cost of
  * writing an audit record. */
-static char *dump(const json_t *j) { return j ? json_dumps(j, JSON_COMPACT) : NULL; }
+static char *dump(const json_t *j) { return json_text(j, NULL); }
 
 int audit_write(store_conn *c, const audit_entry *en, err *e) {
   int rc = -1;
   char prev[AUDIT_HASH_HEX] = "", hash[AUDIT_HASH_HEX];
   char *before = dump(en->before), *after = dump(en->after);
-  /* Taking the head row first serialises concurrent writers on PostgreSQL (row lock) and
-   * is already serialised on SQLite (one writer). */
-  store_stmt *st = store_query(c, e, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+  /* Reading the head row first serialises concurrent writers: on PostgreSQL by its row
+   * lock (FOR UPDATE), on SQLite by the one writer. One UPDATE then moves the head: an
+   * UPDATE … RETURNING costs SQLite a temporary table on every audited write. */
+  store_stmt *st = store_query(c, e,
+                               store_conn_dialect(c) == STORE_POSTGRES
+                                   ? "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+                                   : "SELECT seq, hash FROM audit_head WHERE id = 1",
                                NULL);
   if (!st) goto out;
-  if (store_step(st, e) != STORE_ROW) {
+  int step = store_step(st, e);
+  if (step != STORE_ROW) {
     store_finish(st);
+    if (step == STORE_DONE) err_set(e, ERR_internal, NULL, "the audit trail has no head row");
     goto out;
   }
   audit_row row = {0};
-  row.seq = store_col_int64(st, 0);
+  row.seq = store_col_int64(st, 0) + 1;
   snprintf(prev, sizeof prev, "%s", store_col_text(st, 1));
-  while (store_step(st, e) == STORE_ROW) {
-  }
   store_finish(st);
   row.at = clock_now_ms();
   row.actor_id = en->actor ? en->actor->user_id : 0;
@@ -94,7 +99,7 @@ int audit_write(store_conn *c, const audit_entry *en, err *e) {
                 row.ip, row.request_id, row.action, row.resource, row.resource_id, before, after, prev,
                 hash) < 0)
     goto out;
-  if (store_run(c, e, "UPDATE audit_head SET hash = ? WHERE id = 1", "s", hash) < 0) goto out;
+  if (store_run(c, e, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", "is", row.seq, hash) < 0) goto out;
   /* Every audited change is also an event for subscribers, in the same transaction. */
   char event[96], at[40];
   snprintf(event, sizeof event, "%s.%s", row.resource, row.action);
@@ -106,6 +111,10 @@ int audit_write(store_conn *c, const audit_entry *en, err *e) {
   json_decref(payload);
   if (erc != 0) goto out;
   rc = 0;
+  if (en->after_text) {
+    *en->after_text = after;
+    after = NULL;
+  }
 out:
   free(before);
   free(after);

@@ -27,6 +27,9 @@ typedef struct audit_entry {
   const char *resource_id; /* the record's id as text */
   const json_t *before;    /* changed fields before (borrowed, may be NULL) */
   const json_t *after;     /* changed fields after (borrowed, may be NULL) */
+  /* When not NULL: receives the compact text of `after` as stored (caller frees), for a
+   * caller that answers with the same record and need not serialise it twice. */
+  char **after_text;
 } audit_entry;
 
 /* The stored form of one record; every field is text or an integer. */

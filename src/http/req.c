@@ -1,5 +1,6 @@
 /* req.c — request accessors and response helpers. */
 #include "http/req.h"
+#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -86,6 +87,16 @@ void req_reply_error(req *r, err_code code, const char *field, const char *fmt, 
   vsnprintf(e.msg, sizeof e.msg, fmt, ap);
   va_end(ap);
   req_reply_err(r, &e);
+}
+
+void req_reply_json_text(req *r, unsigned status, char *text) {
+  json_decref(r->out);
+  r->out = NULL;
+  free(r->raw);
+  r->status = status;
+  r->raw = text;
+  r->raw_len = strlen(text);
+  r->raw_type = "application/json; charset=utf-8";
 }
 
 void req_reply_raw(req *r, unsigned status, const char *type, const char *body, size_t len) {
@@ -243,7 +254,7 @@ int req_idempotent_replay(req *r, store_conn *c, const char *key, err *e) {
 }
 
 int req_idempotent_record(req *r, store_conn *c, const char *key, unsigned status, const json_t *body, err *e) {
-  char *text = json_dumps(body, JSON_COMPACT);
+  char *text = json_text(body, NULL);
   int64_t n = store_run(c, e,
                         "INSERT INTO idempotency_keys (user_id, idem_key, path, status, body, created_at)"
                         " VALUES (?, ?, ?, ?, ?, ?)",

@@ -61,6 +61,8 @@ void req_reply(req *r, unsigned status, json_t *body);
 void req_reply_err(req *r, const err *e);
 void req_reply_error(req *r, err_code code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Replies with JSON already serialised (json_text): takes ownership of `text`. */
+void req_reply_json_text(req *r, unsigned status, char *text);
 /* Replies with a raw body of content type `type` (copied). */
 void req_reply_raw(req *r, unsigned status, const char *type, const char *body, size_t len);
 /* Adds a response header (value copied). */

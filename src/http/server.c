@@ -2,6 +2,7 @@
  * pipeline (route → authenticate → handler → response), access log, metrics, and
  * graceful shutdown. */
 #include "http/server.h"
+#include "core/jsontext.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -151,7 +152,7 @@ static enum MHD_Result send_response(struct MHD_Connection *mc, req *r) {
     type = r->raw_type;
     r->raw = NULL;
   } else if (r->out) {
-    text = json_dumps(r->out, JSON_COMPACT | JSON_ENCODE_ANY);
+    text = json_text(r->out, NULL);
     if (!text) text = xstrdup("{}");
     len = strlen(text);
     type = "application/json; charset=utf-8";

@@ -1,5 +1,6 @@
 /* outbox.c — emitting, claiming and settling outbox rows. */
 #include "notify/outbox.h"
+#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -47,7 +48,7 @@ int outbox_emit(store_conn *c, const char *event, const json_t *payload, err *e)
     json_t *p = json_deep_copy(payload);
     json_object_set_new(p, "delivery_id", json_string(did));
     json_object_set_new(p, "event", json_string(event));
-    char *text = json_dumps(p, JSON_COMPACT);
+    char *text = json_text(p, NULL);
     json_decref(p);
     int64_t r = store_run(c, e,
                           "INSERT INTO outbox (delivery_id, webhook_id, event, payload, status, attempts,"

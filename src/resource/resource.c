@@ -1,5 +1,6 @@
 /* resource.c — the generic engine behind table-driven records. */
 #include "resource/resource.h"
+#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -144,7 +145,7 @@ static void bind_json(store_stmt *st, int idx, const field_desc *f, const json_t
   } else if (json_is_integer(v)) {
     store_bind_int64(st, idx, json_integer_value(v));
   } else {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = json_text(v, NULL);
     store_bind_text(st, idx, text);
     free(text);
   }

@@ -426,6 +426,16 @@ int store_begin(store_conn *c, store_txmode mode, err *e) {
   return 0;
 }
 
+int store_begin_own(store_conn *c, err *e) {
+  if (c->owner->be->conn_check(c->h, e) != 0) {
+    conn_drop_cache(c);
+    return -1;
+  }
+  if (c->owner->be->begin(c->h, STORE_WRITE, e) != 0) return -1;
+  c->in_tx = 1;
+  return 0;
+}
+
 int store_commit(store_conn *c, err *e) {
   int rc;
   if (c->redirect) {

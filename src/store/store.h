@@ -58,6 +58,12 @@ store_dialect store_conn_dialect(const store_conn *c);
  * while holding one (the second waits for the first forever). */
 int store_begin(store_conn *c, store_txmode mode, err *e);
 int store_commit(store_conn *c, err *e);
+/* Begins a write transaction on c's own database connection instead of the shared
+ * group-commit writer (on a store without one: store_begin(c, STORE_WRITE)). For the
+ * migration runner, which needs a connection setting — SQLite's foreign_keys, off while a
+ * referenced table is rebuilt — that the writer every request shares must never carry.
+ * Commit or roll back with store_commit / store_rollback as usual. */
+int store_begin_own(store_conn *c, err *e);
 void store_rollback(store_conn *c);
 int store_in_tx(const store_conn *c);
 /* Group commit counters: batches committed, the writes they held, the seconds writers held

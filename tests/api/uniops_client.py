@@ -82,14 +82,15 @@ class Response:
 
 
 class Server:
-    def __init__(self, demo=True, extra_env=None, args=None, db=None):
-        """db: share an existing database (another instance's) instead of a fresh one."""
+    def __init__(self, demo=True, extra_env=None, args=None, db=None, demo_as_of=None):
+        """db: share an existing database (another instance's) instead of a fresh one.
+        demo_as_of: end the demo's three months at this RFC 3339 instant instead of now."""
         self.tmp = tempfile.TemporaryDirectory(prefix="uniops-test-")
         self.db = db or fresh_db_url(self.tmp.name)
         self.port = free_port()
         self.log_path = os.path.join(self.tmp.name, "server.log")
         if demo:
-            run_cli(["demo"], self.db, check=True)
+            run_cli(["demo"] + (["--as-of", demo_as_of] if demo_as_of else []), self.db, check=True)
         env = dict(os.environ, UNIOPS_TEST_CLOCK="1")
         env.update(extra_env or {})
         self.log = open(self.log_path, "w")

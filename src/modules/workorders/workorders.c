@@ -259,14 +259,20 @@ static int add_event(store_conn *c, const wo_actor *a, int64_t id, const char *k
   return rc == STORE_DONE ? 0 : -1;
 }
 
-static int audit(store_conn *c, const wo_actor *a, const char *action, int64_t id, const json_t *before,
-                 const json_t *after, err *e) {
+/* `after_text` (may be NULL): receives the stored text of `after` (see audit_entry). */
+static int audit_text(store_conn *c, const wo_actor *a, const char *action, int64_t id, const json_t *before,
+                      const json_t *after, char **after_text, err *e) {
   char idbuf[24];
   snprintf(idbuf, sizeof idbuf, "%" PRId64, id);
   audit_entry en = {.actor = a->who, .actor_name = a->name, .ip = a->ip ? a->ip : "",
                     .request_id = a->request_id ? a->request_id : "", .action = action, .resource = "work_order",
-                    .resource_id = idbuf, .before = before, .after = after};
+                    .resource_id = idbuf, .before = before, .after = after, .after_text = after_text};
   return audit_write(c, &en, e);
+}
+
+static int audit(store_conn *c, const wo_actor *a, const char *action, int64_t id, const json_t *before,
+                 const json_t *after, err *e) {
+  return audit_text(c, a, action, id, before, after, NULL, e);
 }
 
 /* --- SLA -------------------------------------------------------------------------- */
@@ -326,11 +332,25 @@ static int next_number(store_conn *c, char out[20], err *e) {
   char key[12];
   snprintf(key, sizeof key, "%04d%02d%02d", y, m, d);
   int64_t n = 0;
-  if (store_query_int(c, e, &n,
-                      "INSERT INTO wo_number_seq (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE"
-                      " SET last = wo_number_seq.last + 1 RETURNING last",
-                      "s", key) != STORE_ROW)
-    return -1;
+  if (store_conn_dialect(c) == STORE_POSTGRES) {
+    /* an upsert: two transactions starting the day together must not both insert */
+    if (store_query_int(c, e, &n,
+                        "INSERT INTO wo_number_seq (day, last) VALUES (?, 1) ON CONFLICT (day) DO UPDATE"
+                        " SET last = wo_number_seq.last + 1 RETURNING last",
+                        "s", key) != STORE_ROW)
+      return -1;
+  } else {
+    /* SQLite has one writer, so read-then-write cannot race; RETURNING would cost it a
+     * temporary table on every create */
+    int q = store_query_int(c, e, &n, "SELECT last FROM wo_number_seq WHERE day = ?", "s", key);
+    if (q < 0) return -1;
+    n = q == STORE_ROW ? n + 1 : 1;
+    if (store_run(c, e,
+                  q == STORE_ROW ? "UPDATE wo_number_seq SET last = ? WHERE day = ?"
+                                 : "INSERT INTO wo_number_seq (last, day) VALUES (?, ?)",
+                  "is", n, key) != 1)
+      return -1;
+  }
   snprintf(out, 20, "WO%s%04" PRId64, key, n);
   return 0;
 }
@@ -440,7 +460,8 @@ static int plan_create(store_conn *c, const wo_actor *a, json_t *body, int trust
 
 /* Writes a planned work order: number, row, clocks, first event, audit. */
 static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, const wo_plan *pl, int64_t *id,
-                          json_t **out, err *e) {
+                          json_t **out, char **out_text, err *e) {
+  int pg = store_conn_dialect(c) == STORE_POSTGRES;
   int64_t now = clock_now_ms();
   const json_t *set = pl->set;
   const char *prio = pl->prio, *computed = pl->computed;
@@ -449,10 +470,15 @@ static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, 
   if (next_number(c, number, e) != 0) goto out;
   store_stmt *st = store_prepare(
       c,
-      "INSERT INTO work_orders (number, type, channel, customer_org_id, requester_id, catalog_item_id, asset_id, impact,"
-      " urgency, priority, priority_reason, title, description, state, provider_org_id, sla_version_id, sla_source,"
-      " calendar_id, reported_at, backup_support, active, version, created_at, updated_at)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, 0, 1, 1, ?, ?) RETURNING id",
+      pg ? "INSERT INTO work_orders (number, type, channel, customer_org_id, requester_id, catalog_item_id, asset_id,"
+           " impact, urgency, priority, priority_reason, title, description, state, provider_org_id, sla_version_id,"
+           " sla_source, calendar_id, reported_at, backup_support, active, version, created_at, updated_at)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, 0, 1, 1, ?, ?) RETURNING id"
+         /* SQLite: the new rowid without RETURNING's temporary table */
+         : "INSERT INTO work_orders (number, type, channel, customer_org_id, requester_id, catalog_item_id, asset_id,"
+           " impact, urgency, priority, priority_reason, title, description, state, provider_org_id, sla_version_id,"
+           " sla_source, calendar_id, reported_at, backup_support, active, version, created_at, updated_at)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, 0, 1, 1, ?, ?)",
       e);
   if (!st) goto out;
   int i = 1;
@@ -481,12 +507,13 @@ static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, 
   int s = store_step(st, e);
   if (s == STORE_ROW) *id = store_col_int64(st, 0);
   store_finish(st);
-  if (s != STORE_ROW) goto out;
+  if (s != (pg ? STORE_ROW : STORE_DONE)) goto out;
+  if (!pg && store_query_int(c, e, id, "SELECT last_insert_rowid()", NULL) != STORE_ROW) goto out;
   if (clocks_save(c, *id, &pl->w, 1, e) != 0) goto out;
   if (add_event(c, a, *id, "action", "create", NULL, "new", jstr(body, "title"), 0, e) != 0) goto out;
   json_t *rec = NULL;
   if (wo_load_json(c, *id, &rec, e) != 0) goto out;
-  rc = audit(c, a, "create", *id, NULL, rec, e);
+  rc = audit_text(c, a, "create", *id, NULL, rec, out_text, e);
   if (rc == 0 && out)
     *out = rec;
   else
@@ -498,7 +525,7 @@ out:
 int wo_create_core(store_conn *c, const wo_actor *a, json_t *body, int trusted, int64_t *id, json_t **out, err *e) {
   wo_plan pl;
   int rc = plan_create(c, a, body, trusted, &pl, e);
-  if (rc == 0) rc = insert_planned(c, a, body, &pl, id, out, e);
+  if (rc == 0) rc = insert_planned(c, a, body, &pl, id, out, NULL, e);
   plan_free(&pl);
   return rc;
 }
@@ -817,6 +844,7 @@ void wo_create(req *r) {
   err e;
   err_clear(&e);
   json_t *rec = NULL;
+  char *text = NULL;
   int64_t id = 0;
   wo_actor a = actor_of(r);
   wo_plan pl;
@@ -837,15 +865,16 @@ void wo_create(req *r) {
     if (seen < 0) goto fail;
     if (seen) goto done;
   }
-  if (insert_planned(c, &a, body, &pl, &id, &rec, &e) != 0) goto fail;
+  if (insert_planned(c, &a, body, &pl, &id, &rec, &text, &e) != 0) goto fail;
   if (idem && req_idempotent_record(r, c, idem, 201, rec, &e) != 0) goto fail;
   if (store_commit(c, &e) != 0) goto fail;
   char loc[64];
   snprintf(loc, sizeof loc, "/api/v1/work-orders/%" PRId64, id);
   req_add_header(r, "Location", loc);
   req_etag(r, rec);
-  req_reply(r, 201, rec);
-  rec = NULL;
+  /* the answer is the record exactly as the audit trail stored it: serialised once */
+  req_reply_json_text(r, 201, text);
+  text = NULL;
   goto done;
 fail:
   req_reply_err(r, &e);
@@ -854,6 +883,7 @@ done:
   req_conn_done(r, c);
   plan_free(&pl);
   json_decref(rec);
+  free(text);
   json_decref(body);
 }
 
