@@ -9,7 +9,7 @@
 # FUZZ=1 (clang, libFuzzer coverage + ASan + UBSan into build-fuzz/; used by the fuzz targets).
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libcurl xlsxwriter
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq libcurl xlsxwriter libcrypto
 PYTHON  := /usr/bin/python3
 
 ifeq ($(FUZZ),1)
@@ -34,7 +34,7 @@ WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla -Ww
         -Wold-style-definition -Wshadow -Wformat=2 -Wundef -Wpointer-arith \
         -Wno-unused-parameter -fno-common
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/postgresql
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lsqlite3 -lsodium -lpq -lcurl -lxlsxwriter)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lmicrohttpd -ljansson -lsqlite3 -lsodium -lpq -lcurl -lxlsxwriter -lcrypto)
 CFLAGS  := -std=c17 $(OPT) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -Isrc -I$(B)/gen -MMD -MP $(EXTRA_CFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread -lm
 LDFLAGS := $(SANFLAGS)

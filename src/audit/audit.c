@@ -1,51 +1,89 @@
 /* audit.c — writing and verifying the hash-chained audit trail. */
 #include "audit/audit.h"
-#include "core/jsontext.h"
 
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jsontext.h"
 #include "core/strbuf.h"
 #include "notify/outbox.h"
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-static void add_field(crypto_hash_sha256_state *st, const char *s) {
-  /* "<len>:" then bytes; NULL is "-:" so it differs from the empty string "0:" */
-  char prefix[32];
-  int n = s ? snprintf(prefix, sizeof prefix, "%zu:", strlen(s)) : snprintf(prefix, sizeof prefix, "-:");
-  crypto_hash_sha256_update(st, (const unsigned char *)prefix, (unsigned long long)n);
-  if (s) crypto_hash_sha256_update(st, (const unsigned char *)s, strlen(s));
+/* Decimal digits of v by hand (snprintf was a third of building the hashed message). */
+static size_t put_decimal(char buf[24], int64_t v) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  size_t n = (size_t)(tmp + sizeof tmp - p);
+  memcpy(buf, p, n);
+  return n;
 }
 
-static void add_int(crypto_hash_sha256_state *st, int64_t v) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%" PRId64, v);
-  add_field(st, buf);
+static void add_bytes(strbuf *m, const char *s, size_t n) {
+  /* "<len>:" then the bytes */
+  char len[24];
+  sb_add(m, len, put_decimal(len, (int64_t)n));
+  sb_addc(m, ':');
+  sb_add(m, s, n);
 }
+
+static void add_field(strbuf *m, const char *s) {
+  /* NULL is "-:" so it differs from the empty string "0:" */
+  if (!s)
+    sb_add(m, "-:", 2);
+  else
+    add_bytes(m, s, strlen(s));
+}
+
+static void add_int(strbuf *m, int64_t v) {
+  char buf[24];
+  add_bytes(m, buf, put_decimal(buf, v));
+}
+
+/* OpenSSL's SHA-256 (SHA extensions or AVX2 where the CPU has them) rather than
+ * libsodium's portable one: the same digest at a tenth of the instructions, and hashing
+ * happens while the write holds the single writer. Fetched once: the implicit fetch of
+ * EVP_sha256() looks the algorithm up on every call. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void fetch_sha256(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
 
 void audit_hash(const audit_row *row, char out[AUDIT_HASH_HEX]) {
-  crypto_hash_sha256_state st;
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_init(&st);
-  add_field(&st, row->prev_hash);
-  add_int(&st, row->seq);
-  add_int(&st, row->at);
-  add_int(&st, row->actor_id);
-  add_field(&st, row->actor_name);
-  add_int(&st, row->actor_org_id);
-  add_field(&st, row->ip);
-  add_field(&st, row->request_id);
-  add_field(&st, row->action);
-  add_field(&st, row->resource);
-  add_field(&st, row->resource_id);
-  add_field(&st, row->before_json);
-  add_field(&st, row->after_json);
-  crypto_hash_sha256_final(&st, digest);
+  strbuf m;
+  sb_init(&m);
+  add_field(&m, row->prev_hash);
+  add_int(&m, row->seq);
+  add_int(&m, row->at);
+  add_int(&m, row->actor_id);
+  add_field(&m, row->actor_name);
+  add_int(&m, row->actor_org_id);
+  add_field(&m, row->ip);
+  add_field(&m, row->request_id);
+  add_field(&m, row->action);
+  add_field(&m, row->resource);
+  add_field(&m, row->resource_id);
+  add_field(&m, row->before_json);
+  add_field(&m, row->after_json);
+  unsigned char digest[32];
+  unsigned int dlen = 0;
+  pthread_once(&sha256_once, fetch_sha256);
+  if (!sha256_md || EVP_Digest(m.buf, m.len, digest, &dlen, sha256_md, NULL) != 1 || dlen != sizeof digest) {
+    /* cannot happen with a working libcrypto; never store a record without its hash */
+    fprintf(stderr, "uniops: SHA-256 unavailable from libcrypto\n");
+    abort();
+  }
+  sb_release(&m);
   sodium_bin2hex(out, AUDIT_HASH_HEX, digest, sizeof digest);
 }
 

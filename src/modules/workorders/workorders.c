@@ -160,22 +160,31 @@ static json_t *clocks_json(const wo_clocks *w, const cal_calendar *cal, int64_t 
     if (k->due_at) time_format_rfc3339(k->due_at, due);
     if (k->stopped_at) time_format_rfc3339(k->stopped_at, stop);
     int64_t spent = cal ? slaclock_spent_at(k, cal, now) : k->spent_ms;
-    json_array_append_new(
-        arr, json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:o}", "metric", metrics[m], "state",
-                       slaclock_state_name(slaclock_state(k, now)), "running", k->started_at != 0, "target_s",
-                       (json_int_t)(k->target_ms / 1000), "spent_s", (json_int_t)(spent / 1000), "due_at",
-                       due[0] ? json_string(due) : json_null(), "stopped_at", stop[0] ? json_string(stop) : json_null()));
+    /* set one by one: json_pack parses its format on every call, on every record shown */
+    json_t *o = json_object();
+    json_object_set_new(o, "metric", json_string(metrics[m]));
+    json_object_set_new(o, "state", json_string(slaclock_state_name(slaclock_state(k, now))));
+    json_object_set_new(o, "running", json_boolean(k->started_at != 0));
+    json_object_set_new(o, "target_s", json_integer(k->target_ms / 1000));
+    json_object_set_new(o, "spent_s", json_integer(spent / 1000));
+    json_object_set_new(o, "due_at", due[0] ? json_string(due) : json_null());
+    json_object_set_new(o, "stopped_at", stop[0] ? json_string(stop) : json_null());
+    json_array_append_new(arr, o);
   }
   return arr;
 }
 
 /* --- loading ---------------------------------------------------------------------- */
 
-int wo_load_json(store_conn *c, int64_t id, json_t **out, err *e) {
+/* wo_load_json with the clocks already in hand (`known`, e.g. those just written), or
+ * read from the database when known is NULL. */
+static int load_json_with(store_conn *c, int64_t id, const wo_clocks *known, json_t **out, err *e) {
   json_t *rec = NULL;
   if (res_get(c, &wo_desc, id, &rec, e) != 0) return -1;
   wo_clocks w;
-  if (clocks_load(c, id, &w, e) != 0) {
+  if (known) {
+    w = *known;
+  } else if (clocks_load(c, id, &w, e) != 0) {
     json_decref(rec);
     return -1;
   }
@@ -192,6 +201,8 @@ int wo_load_json(store_conn *c, int64_t id, json_t **out, err *e) {
   *out = rec;
   return 0;
 }
+
+int wo_load_json(store_conn *c, int64_t id, json_t **out, err *e) { return load_json_with(c, id, NULL, out, e); }
 
 /* Read scope: management and supervision all; a customer its organisation tree; a
  * provider the orders assigned to its organisation tree. 1 visible, 0 not, -1 error. */
@@ -512,7 +523,7 @@ static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, 
   if (clocks_save(c, *id, &pl->w, 1, e) != 0) goto out;
   if (add_event(c, a, *id, "action", "create", NULL, "new", jstr(body, "title"), 0, e) != 0) goto out;
   json_t *rec = NULL;
-  if (wo_load_json(c, *id, &rec, e) != 0) goto out;
+  if (load_json_with(c, *id, &pl->w, &rec, e) != 0) goto out;
   rc = audit_text(c, a, "create", *id, NULL, rec, out_text, e);
   if (rc == 0 && out)
     *out = rec;
