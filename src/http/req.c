@@ -188,7 +188,10 @@ store_conn *req_conn(req *r) {
   err e;
   err_clear(&e);
   store_conn *c = store_acquire(r->app->db, &e);
-  if (!c) req_reply_err(r, &e);
+  if (!c)
+    req_reply_err(r, &e);
+  else
+    store_snapshot(c);
   return c;
 }
 

@@ -115,6 +115,7 @@ static int authenticate(req *r, unsigned route_flags) {
     req_reply_err(r, &e);
     return -1;
   }
+  store_snapshot(c); /* two queries, one read transaction */
   security_policy pol;
   int rc = policy_load(c, &pol, &e);
   if (rc == 0) rc = session_authenticate(c, auth + 7, &pol, &r->who, &e);

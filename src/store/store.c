@@ -48,6 +48,9 @@ struct store_conn {
    * this connection goes to, and the batch it belongs to. */
   store_conn *redirect;
   uint64_t batch;
+  /* store_snapshot: a read transaction open on h that no store_begin opened; `nested`: a
+   * store_begin(STORE_READ) taken inside it (commit/rollback then end nothing). */
+  int snapshot, nested;
 };
 
 /* A batch no bigger than this, nor older than GC_MAX_AGE_US, before it commits: bounds the
@@ -228,9 +231,26 @@ store_conn *store_acquire(store *s, err *e) {
   return c;
 }
 
+static void end_snapshot(store_conn *c) {
+  if (!c->snapshot) return;
+  c->owner->be->rollback(c->h);
+  c->snapshot = 0;
+}
+
+void store_snapshot(store_conn *c) {
+  /* only where a read transaction is local and cheap: with group commit (SQLite), whose
+   * readers otherwise pay a WAL read lock and, while anything writes, a page-cache reset
+   * for every statement */
+  if (c->in_tx || c->snapshot || !c->owner->writer) return;
+  err e;
+  err_clear(&e);
+  if (c->owner->be->begin(c->h, STORE_READ, &e) == 0) c->snapshot = 1;
+}
+
 void store_release(store *s, store_conn *c) {
   if (!c) return;
   if (c->in_tx) store_rollback(c);
+  end_snapshot(c);
   pthread_mutex_lock(&s->mu);
   c->taken = 0;
   pthread_cond_signal(&s->cv);
@@ -413,6 +433,15 @@ int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *bus
 }
 
 int store_begin(store_conn *c, store_txmode mode, err *e) {
+  if (c->snapshot) {
+    if (mode == STORE_READ) {
+      /* already reading one consistent state */
+      c->in_tx = c->nested = 1;
+      return 0;
+    }
+    /* a write: the reads after it must see it */
+    end_snapshot(c);
+  }
   if (c->owner->be->conn_check(c->h, e) != 0) {
     conn_drop_cache(c);
     return -1;
@@ -427,6 +456,7 @@ int store_begin(store_conn *c, store_txmode mode, err *e) {
 }
 
 int store_begin_own(store_conn *c, err *e) {
+  end_snapshot(c);
   if (c->owner->be->conn_check(c->h, e) != 0) {
     conn_drop_cache(c);
     return -1;
@@ -438,6 +468,10 @@ int store_begin_own(store_conn *c, err *e) {
 
 int store_commit(store_conn *c, err *e) {
   int rc;
+  if (c->nested) {
+    c->nested = c->in_tx = 0;
+    return 0;
+  }
   if (c->redirect) {
     int joined = gc_sql(c->redirect, "RELEASE gc_member", e) == 0;
     if (!joined) gc_undo_member(c->redirect);
@@ -452,6 +486,10 @@ int store_commit(store_conn *c, err *e) {
 
 void store_rollback(store_conn *c) {
   if (!c || !c->in_tx) return;
+  if (c->nested) {
+    c->nested = c->in_tx = 0;
+    return;
+  }
   if (c->redirect) {
     gc_undo_member(c->redirect);
     gc_end(c, 0, NULL);

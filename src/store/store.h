@@ -58,6 +58,13 @@ store_dialect store_conn_dialect(const store_conn *c);
  * while holding one (the second waits for the first forever). */
 int store_begin(store_conn *c, store_txmode mode, err *e);
 int store_commit(store_conn *c, err *e);
+/* Opens a read snapshot on c, when nothing is open and the backend is SQLite: until a write
+ * transaction begins (which ends it, so that later reads see the write) or c goes back to
+ * the pool, c's statements read one consistent state in one read transaction, instead of
+ * taking the WAL read lock — and, while anything writes, emptying their page cache — once
+ * per statement. A store_begin(STORE_READ) inside it opens nothing more. A no-op on
+ * PostgreSQL, where a transaction is a round trip. The HTTP layer opens one per request. */
+void store_snapshot(store_conn *c);
 /* Begins a write transaction on c's own database connection instead of the shared
  * group-commit writer (on a store without one: store_begin(c, STORE_WRITE)). For the
  * migration runner, which needs a connection setting — SQLite's foreign_keys, off while a
