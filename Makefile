@@ -28,6 +28,10 @@ else
   B := build
   SANFLAGS :=
   OPT := -O2 -g
+  # jemalloc instead of glibc's malloc for the server binary: with a thread per connection
+  # glibc's arenas contended and consolidated on every request (docs/benchmarks.md: +15 %
+  # creates/s). Not with the sanitizers, which bring their own allocator.
+  MALLOC_LIBS := -ljemalloc
 endif
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wvla -Wwrite-strings \
@@ -80,7 +84,7 @@ $(B)/libuniops.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/uniops: $(B)/obj/main.o $(B)/libuniops.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MALLOC_LIBS) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libuniops.a
 	@mkdir -p $(dir $@)

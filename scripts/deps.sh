@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang libmicrohttpd-dev libjansson-dev libsqlite3-dev \
 libsodium-dev libcmocka-dev libpq-dev postgresql python3 python3-pytest sqlite3 \
-libclang-rt-14-dev libcurl4-openssl-dev libssl-dev libxlsxwriter-dev wrk"
+libclang-rt-14-dev libcurl4-openssl-dev libssl-dev libjemalloc-dev libxlsxwriter-dev wrk"
 
 missing=""
 for p in $PKGS; do
