@@ -16,24 +16,10 @@
 
 static const char zero_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/* Decimal digits of v by hand (snprintf was a third of building the hashed message). */
-static size_t put_decimal(char buf[24], int64_t v) {
-  char tmp[24], *p = tmp + sizeof tmp;
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do {
-    *--p = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0) *--p = '-';
-  size_t n = (size_t)(tmp + sizeof tmp - p);
-  memcpy(buf, p, n);
-  return n;
-}
-
 static void add_bytes(strbuf *m, const char *s, size_t n) {
   /* "<len>:" then the bytes */
   char len[24];
-  sb_add(m, len, put_decimal(len, (int64_t)n));
+  sb_add(m, len, fmt_int64(len, (int64_t)n));
   sb_addc(m, ':');
   sb_add(m, s, n);
 }
@@ -48,7 +34,7 @@ static void add_field(strbuf *m, const char *s) {
 
 static void add_int(strbuf *m, int64_t v) {
   char buf[24];
-  add_bytes(m, buf, put_decimal(buf, v));
+  add_bytes(m, buf, fmt_int64(buf, v));
 }
 
 /* OpenSSL's SHA-256 (SHA extensions or AVX2 where the CPU has them) rather than

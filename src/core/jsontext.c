@@ -39,18 +39,6 @@ static void add_string(strbuf *sb, const char *s, size_t n) {
   sb_addc(sb, '"');
 }
 
-static void add_integer(strbuf *sb, json_int_t v) {
-  char buf[24], *p = buf + sizeof buf;
-  /* by hand: snprintf was a visible share of serialising a record of ids and instants */
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do {
-    *--p = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0) *--p = '-';
-  sb_add(sb, p, (size_t)(buf + sizeof buf - p));
-}
-
 /* jansson's iteration functions take a non-const object though they only read it; the
  * copy through memcpy says so without a qualifier-dropping cast. */
 static json_t *readonly_object(const json_t *v) {
@@ -87,7 +75,7 @@ static int add_value(strbuf *sb, const json_t *v, int depth) {
     return 0;
   }
   case JSON_STRING: add_string(sb, json_string_value(v), json_string_length(v)); return 0;
-  case JSON_INTEGER: add_integer(sb, json_integer_value(v)); return 0;
+  case JSON_INTEGER: sb_add_int64(sb, json_integer_value(v)); return 0;
   case JSON_REAL: {
     /* jansson's own formatting (shortest round-trip, ".0" added), so both agree */
     char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

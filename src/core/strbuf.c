@@ -86,3 +86,21 @@ char *sb_detach(strbuf *sb) {
   sb_init(sb);
   return r;
 }
+
+size_t fmt_int64(char out[24], int64_t v) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  size_t n = (size_t)(tmp + sizeof tmp - p);
+  memcpy(out, p, n);
+  return n;
+}
+
+void sb_add_int64(strbuf *sb, int64_t v) {
+  char buf[24];
+  sb_add(sb, buf, fmt_int64(buf, v));
+}
