@@ -58,6 +58,7 @@ struct store_conn {
 #define GC_MAX_MEMBERS 64
 #define GC_MAX_AGE_US 20000
 #define GC_RESULTS 1024
+#define GC_DONE_CVS 8
 
 typedef struct {
   uint64_t batch; /* the batch whose outcome this is (slot = batch % GC_RESULTS) */
@@ -77,7 +78,10 @@ struct store {
   store_conn *writer;
   pthread_mutex_t gc_mu;
   pthread_cond_t gc_turn; /* signalled when the writer is free */
-  pthread_cond_t gc_done; /* broadcast when a batch has committed or failed */
+  /* broadcast when a batch has committed or failed: one per batch number modulo
+   * GC_DONE_CVS, so that finishing a batch wakes its members and not also those of the
+   * batch already forming behind it (a wasted wake-up per write) */
+  pthread_cond_t gc_done[GC_DONE_CVS];
   int gc_busy;            /* a member is inside its savepoint, or a commit is running */
   int gc_waiting;         /* threads waiting for their turn */
   int gc_open;            /* the writer holds an open batch transaction */
@@ -139,7 +143,7 @@ store *store_open(const char *url, int pool_size, err *e) {
   pthread_cond_init(&s->cv, NULL);
   pthread_mutex_init(&s->gc_mu, NULL);
   pthread_cond_init(&s->gc_turn, NULL);
-  pthread_cond_init(&s->gc_done, NULL);
+  for (int i = 0; i < GC_DONE_CVS; i++) pthread_cond_init(&s->gc_done[i], NULL);
   for (int i = 0; i < pool_size; i++) {
     s->conns[i].owner = s;
     s->conns[i].h = be->conn_open(url, e);
@@ -189,7 +193,7 @@ void store_close(store *s) {
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->gc_mu);
   pthread_cond_destroy(&s->gc_turn);
-  pthread_cond_destroy(&s->gc_done);
+  for (int i = 0; i < GC_DONE_CVS; i++) pthread_cond_destroy(&s->gc_done[i]);
   free(s->conns);
   free(s->url);
   free(s->display);
@@ -280,7 +284,7 @@ static void gc_publish(store *s, uint64_t batch, int members, int failed, const 
     s->gc_commits++;
     s->gc_committed_writes += (uint64_t)members;
   }
-  pthread_cond_broadcast(&s->gc_done);
+  pthread_cond_broadcast(&s->gc_done[batch % GC_DONE_CVS]);
 }
 
 /* Closes the open batch (it committed, or failed). Holds gc_mu. */
@@ -386,8 +390,8 @@ static int gc_end(store_conn *c, int joined, err *e) {
     s->gc_busy = 0;
     pthread_cond_signal(&s->gc_turn);
     if (flush) {
-      /* The writer committed without flushing (synchronous=NORMAL): flush the log now,
-       * after handing the writer to the next batch, so that batch's work overlaps this
+      /* The writer's COMMIT wrote the log without an fsync (sqlite.c, walbuf.h): flush it
+       * now, after handing the writer to the next batch, so that batch's work overlaps this
        * fsync instead of queueing behind it. The members are answered only after it. */
       pthread_mutex_unlock(&s->gc_mu);
       int64_t t0 = mono_us();
@@ -407,7 +411,7 @@ static int gc_end(store_conn *c, int joined, err *e) {
   int rc = 0;
   if (joined) {
     const gc_result *r = &s->gc_results[batch % GC_RESULTS];
-    while (r->batch < batch) pthread_cond_wait(&s->gc_done, &s->gc_mu);
+    while (r->batch < batch) pthread_cond_wait(&s->gc_done[batch % GC_DONE_CVS], &s->gc_mu);
     if (r->batch != batch) {
       rc = err_set(e, ERR_internal, NULL, "the outcome of write batch %llu was lost", (unsigned long long)batch);
     } else if (r->failed) {
