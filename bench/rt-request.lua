@@ -9,6 +9,10 @@
 --                  (RT locks a session while it loads it)
 --   BENCH_AUTH     or a whole Authorization header value ("token 1-14-…" for an RT auth
 --                  token, checked with bcrypt on every request)
+--   BENCH_REFERER  a Referer header: RT refuses a cookie-authenticated REST 2.0 write whose
+--                  Referer or Origin is not its own web address (CSRF protection, enforced
+--                  for REST 2.0 since Debian's 5.0.3+dfsg-3~deb12u7); a browser on RT's own
+--                  pages sends exactly that
 -- done() prints ONE line: name, throughput, p50 and p99 latency, requests and errors
 -- (wrk counts a status >= 400 as an error: a run full of 401s or 422s must not look fast).
 
@@ -16,6 +20,7 @@ local name = os.getenv("BENCH_NAME") or "request"
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 local auth = os.getenv("BENCH_AUTH")
+local referer = os.getenv("BENCH_REFERER")
 
 local cookies = {}
 for c in string.gmatch(os.getenv("BENCH_COOKIES") or "", "%S+") do
@@ -36,6 +41,9 @@ function init(args)
   end
   if body and body ~= "" then
     headers["Content-Type"] = "application/json"
+  end
+  if referer and referer ~= "" then
+    headers["Referer"] = referer
   end
   -- each thread starts at its own place in the pool
   next_cookie = ((tid or 1) - 1) * 7
