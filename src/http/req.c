@@ -1,6 +1,5 @@
 /* req.c — request accessors and response helpers. */
 #include "http/req.h"
-#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -11,6 +10,7 @@
 
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "core/jsontext.h"
 #include "core/strbuf.h"
 #include "http/app.h"
 

@@ -2,7 +2,6 @@
  * pipeline (route → authenticate → handler → response), access log, metrics, and
  * graceful shutdown. */
 #include "http/server.h"
-#include "core/jsontext.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -21,6 +20,7 @@
 #include "auth/policy.h"
 #include "auth/session.h"
 #include "core/clock.h"
+#include "core/jsontext.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "http/metrics.h"

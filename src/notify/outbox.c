@@ -1,6 +1,5 @@
 /* outbox.c — emitting, claiming and settling outbox rows. */
 #include "notify/outbox.h"
-#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jsontext.h"
 #include "core/secret.h"
 #include "core/strbuf.h"
 

@@ -1,6 +1,5 @@
 /* resource.c — the generic engine behind table-driven records. */
 #include "resource/resource.h"
-#include "core/jsontext.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jsontext.h"
 #include "core/strbuf.h"
 #include "resource/orgtree.h"
 
