@@ -32,8 +32,8 @@ typedef struct {
 typedef struct {
   sqlite3 *db;
   sq_checkpointer *ckpt; /* only on the writer */
-  /* The writer commits with synchronous=NORMAL (no fsync in COMMIT) and store.c calls
-   * sq_flush afterwards, outside the writer's turn: see sq_writer_open. */
+  /* The writer's COMMIT does not fsync (walbuf VFS, or synchronous=NORMAL without it) and
+   * store.c calls sq_flush afterwards, outside the writer's turn: see sq_writer_open. */
   int flush_after_commit;
   pthread_mutex_t flush_mu; /* guards wal and serialises flushes */
   sqlite3_file *wal;
