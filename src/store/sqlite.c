@@ -152,7 +152,7 @@ static int sq_check(void *h, err *e) { return 0; }
  * waits for the writer, then lets the WAL start over) if the WAL still grew past
  * CKPT_RESTART_FRAMES because readers kept old frames in use. */
 #define CKPT_INTERVAL_MS 100
-#define CKPT_RESTART_FRAMES 65536 /* 256 MB of 4 KB pages */
+#define CKPT_RESTART_FRAMES 4096
 
 static void *checkpointer_main(void *arg) {
   sq_checkpointer *k = arg;

@@ -11,7 +11,15 @@
  * the caller's writes are durable, and a failed COMMIT fails every member of its batch (no
  * write is acknowledged unless it is on disk). A member that rolls back undoes only its
  * own savepoint. Members see the uncommitted writes of earlier members of their batch,
- * which is safe because they are committed — or fail — together. */
+ * which is safe because they are committed — or fail — together.
+ *
+ * store_write() is the cheaper way in for a write that can be expressed as one function:
+ * the caller queues the function, and whichever thread holds the writer runs every queued
+ * function back to back, each in its own savepoint (flat combining). A batch of such writes
+ * then costs no hand-over — no thread wake-up and no cold cache per write — only the one
+ * wake-up of each caller when its batch is durable. Both ways share the writer and the
+ * batches: a thread that takes its turn with store_begin joins the batch the queued writes
+ * are in, and the other way round. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -60,6 +68,19 @@ struct store_conn {
 #define GC_RESULTS 1024
 #define GC_DONE_CVS 8
 
+/* A write queued by store_write(): run by whichever thread holds the writer. */
+typedef enum { JOB_QUEUED, JOB_IN_BATCH, JOB_DONE } gc_job_state;
+typedef struct gc_job {
+  store_conn *c; /* the caller's connection, redirected to the writer while fn runs */
+  store_write_fn fn;
+  void *arg;
+  gc_job_state state;
+  int rc;
+  err e;
+  pthread_cond_t cv; /* the caller sleeps here until the job is DONE (or it may combine) */
+  struct gc_job *next;
+} gc_job;
+
 typedef struct {
   uint64_t batch; /* the batch whose outcome this is (slot = batch % GC_RESULTS) */
   int failed;
@@ -83,7 +104,9 @@ struct store {
    * batch already forming behind it (a wasted wake-up per write) */
   pthread_cond_t gc_done[GC_DONE_CVS];
   int gc_busy;            /* a member is inside its savepoint, or a commit is running */
-  int gc_waiting;         /* threads waiting for their turn */
+  int gc_waiting;         /* threads waiting for their turn (store_begin) */
+  gc_job *gc_queue, *gc_queue_tail; /* store_write jobs not yet run */
+  gc_job *gc_batch_jobs;  /* store_write jobs released into the open batch */
   int gc_open;            /* the writer holds an open batch transaction */
   uint64_t gc_batch;      /* number of the open (or last) batch */
   int gc_poisoned;         /* a flush failed: no write is accepted any more (see gc_end) */
@@ -274,8 +297,18 @@ static void gc_undo_member(store_conn *w) {
   gc_sql(w, "RELEASE gc_member", NULL);
 }
 
-/* Publishes the outcome of a batch and wakes its members. Holds gc_mu. */
-static void gc_publish(store *s, uint64_t batch, int members, int failed, const err *e) {
+/* Ends a store_write job with its outcome and wakes its caller. Holds gc_mu. */
+static void gc_job_done(gc_job *j, int failed, const err *e) {
+  j->state = JOB_DONE;
+  j->rc = failed ? -1 : 0;
+  if (failed && e && e != &j->e) j->e = *e;
+  pthread_cond_signal(&j->cv);
+}
+
+/* Publishes the outcome of a batch and wakes its members: those that took their turn wait
+ * on gc_done, the store_write jobs (`jobs`, detached by gc_close_batch) each on its own
+ * condition variable. Holds gc_mu. */
+static void gc_publish(store *s, uint64_t batch, int members, int failed, const err *e, gc_job *jobs) {
   gc_result *r = &s->gc_results[batch % GC_RESULTS];
   r->batch = batch;
   r->failed = failed;
@@ -285,12 +318,130 @@ static void gc_publish(store *s, uint64_t batch, int members, int failed, const 
     s->gc_committed_writes += (uint64_t)members;
   }
   pthread_cond_broadcast(&s->gc_done[batch % GC_DONE_CVS]);
+  while (jobs) {
+    gc_job *next = jobs->next; /* the caller may free its job as soon as it is DONE */
+    gc_job_done(jobs, failed, e);
+    jobs = next;
+  }
 }
 
-/* Closes the open batch (it committed, or failed). Holds gc_mu. */
-static void gc_close_batch(store *s) {
+/* Closes the open batch (it committed, or failed); returns its store_write jobs for
+ * gc_publish. Holds gc_mu. */
+static gc_job *gc_close_batch(store *s) {
+  gc_job *jobs = s->gc_batch_jobs;
+  s->gc_batch_jobs = NULL;
   s->gc_open = 0;
   s->gc_members = 0;
+  return jobs;
+}
+
+/* Frees the writer and wakes whoever may take it next: a thread waiting for its turn, and
+ * the caller of the oldest queued job (which then runs every queued job). Both may wake;
+ * the one that loses sleeps again until the writer is next freed. Holds gc_mu. */
+static void gc_free_writer(store *s) {
+  s->gc_busy_us += mono_us() - s->gc_turn_started_us;
+  s->gc_busy = 0;
+  if (s->gc_waiting > 0) pthread_cond_signal(&s->gc_turn);
+  if (s->gc_queue) pthread_cond_signal(&s->gc_queue->cv);
+}
+
+/* Takes the writer (gc_busy must be 0). Fails the open batch when an error rolled it back
+ * under an earlier member, and refuses to go on after a failed flush. Holds gc_mu; on error
+ * the writer is free again. */
+static int gc_take_writer(store *s, err *e) {
+  s->gc_busy = 1;
+  s->gc_turn_started_us = mono_us();
+  if (s->gc_open && !s->be->tx_active(s->writer->h)) {
+    err lost;
+    err_clear(&lost);
+    err_set(&lost, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
+    uint64_t batch = s->gc_batch;
+    int members = s->gc_members;
+    gc_publish(s, batch, members, 1, &lost, gc_close_batch(s));
+  }
+  if (s->gc_poisoned) {
+    gc_free_writer(s);
+    return err_set(e, ERR_unavailable, NULL,
+                   "the database could not be flushed to disk earlier; check the disk and restart the server");
+  }
+  return 0;
+}
+
+/* Opens a batch transaction on the writer unless one is open. The caller holds the writer;
+ * gc_mu is held on entry and on return, but not while SQL runs (a busy wait on another
+ * process's lock would otherwise hold it for seconds). */
+static int gc_open_batch(store *s, err *e) {
+  if (s->gc_open) return 0;
+  pthread_mutex_unlock(&s->gc_mu);
+  int rc = s->be->begin(s->writer->h, STORE_WRITE, e);
+  pthread_mutex_lock(&s->gc_mu);
+  if (rc != 0) return -1;
+  s->gc_open = 1;
+  s->gc_batch++;
+  s->gc_members = 0;
+  s->gc_opened_us = mono_us();
+  return 0;
+}
+
+/* May the turn holder hand the open batch on to another writer instead of committing it? */
+static int gc_batch_has_room(store *s) {
+  return s->gc_members < GC_MAX_MEMBERS && mono_us() - s->gc_opened_us < GC_MAX_AGE_US;
+}
+
+/* Commits the open batch (or drops an empty one) and frees the writer; then flushes and
+ * publishes the outcome. The caller holds the writer and gc_mu. Still holding the writer
+ * while committing: nobody may start a savepoint in a transaction that is being committed. */
+static void gc_commit_batch(store *s) {
+  store_conn *w = s->writer;
+  err ce;
+  err_clear(&ce);
+  int failed = 0, flush = 0;
+  uint64_t closing = s->gc_batch;
+  int members = s->gc_members, was_open = s->gc_open;
+  if (!was_open) {
+    members = 0; /* nothing open: nothing to commit */
+  } else if (!s->be->tx_active(w->h)) {
+    failed = members > 0;
+    err_set(&ce, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
+  } else if (members == 0) {
+    s->be->rollback(w->h);
+  } else {
+    pthread_mutex_unlock(&s->gc_mu); /* let others queue meanwhile */
+    int64_t t0 = mono_us();
+    failed = s->be->commit(w->h, &ce) != 0;
+    int64_t spent = mono_us() - t0;
+    pthread_mutex_lock(&s->gc_mu);
+    s->gc_commit_us += spent;
+    flush = !failed && s->be->flush != NULL;
+  }
+  gc_job *jobs = was_open ? gc_close_batch(s) : NULL;
+  gc_free_writer(s);
+  if (flush) {
+    /* The writer's COMMIT wrote the log without an fsync (sqlite.c, walbuf.h): flush it
+     * now, after handing the writer to the next batch, so that batch's work overlaps this
+     * fsync instead of queueing behind it. The members are answered only after it. */
+    pthread_mutex_unlock(&s->gc_mu);
+    int64_t t0 = mono_us();
+    int bad = s->be->flush(w->h, &ce) != 0;
+    int64_t spent = mono_us() - t0;
+    pthread_mutex_lock(&s->gc_mu);
+    s->gc_sync_us += spent;
+    if (bad) {
+      /* After a failed fsync the kernel may have dropped the dirty pages and report
+       * success next time, so no later write could be trusted: refuse them all. */
+      failed = 1;
+      s->gc_poisoned = 1;
+    }
+  }
+  if (was_open) gc_publish(s, closing, members, failed, &ce, jobs);
+}
+
+/* Ends a turn: hands the writer on when others wait and the batch has room, else commits. */
+static void gc_end_turn(store *s) {
+  if ((s->gc_waiting > 0 || s->gc_queue) && s->gc_open && gc_batch_has_room(s))
+    gc_free_writer(s);
+  else
+    gc_commit_batch(s);
 }
 
 /* Waits for the writer, opens a batch when none is open and starts a savepoint in it. */
@@ -301,43 +452,24 @@ static int gc_begin(store_conn *c, err *e) {
   s->gc_waiting++;
   while (s->gc_busy) pthread_cond_wait(&s->gc_turn, &s->gc_mu);
   s->gc_waiting--;
-  s->gc_busy = 1;
-  s->gc_turn_started_us = mono_us();
-  if (s->gc_open && !s->be->tx_active(w->h)) {
-    /* an error rolled the whole batch back under an earlier member: its members fail */
-    err lost;
-    err_clear(&lost);
-    err_set(&lost, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
-    gc_publish(s, s->gc_batch, s->gc_members, 1, &lost);
-    gc_close_batch(s);
-  }
-  if (s->gc_poisoned) {
-    s->gc_busy = 0;
-    pthread_cond_signal(&s->gc_turn);
+  if (gc_take_writer(s, e) != 0) {
     pthread_mutex_unlock(&s->gc_mu);
-    return err_set(e, ERR_unavailable, NULL,
-                   "the database could not be flushed to disk earlier; check the disk and restart the server");
+    return -1;
   }
-  /* The writer is ours (gc_busy): run SQL without gc_mu, which a busy wait on another
-   * process's lock would otherwise hold for seconds. */
   int opened = !s->gc_open;
-  pthread_mutex_unlock(&s->gc_mu);
-  int rc = opened ? s->be->begin(w->h, STORE_WRITE, e) : 0;
-  if (rc == 0) rc = gc_sql(w, "SAVEPOINT gc_member", e);
-  pthread_mutex_lock(&s->gc_mu);
-  if (opened && rc == 0) {
-    s->gc_open = 1;
-    s->gc_batch++;
-    s->gc_members = 0;
-    s->gc_opened_us = mono_us();
+  int rc = gc_open_batch(s, e);
+  if (rc == 0) {
+    pthread_mutex_unlock(&s->gc_mu);
+    rc = gc_sql(w, "SAVEPOINT gc_member", e);
+    pthread_mutex_lock(&s->gc_mu);
   }
   if (rc != 0) {
-    if (opened || (s->gc_open && s->gc_members == 0)) {
+    if (s->gc_open && (opened || s->gc_members == 0)) {
       s->be->rollback(w->h);
-      s->gc_open = 0;
+      gc_job *jobs = gc_close_batch(s);
+      if (jobs) gc_publish(s, s->gc_batch, 0, 1, e, jobs);
     }
-    s->gc_busy = 0;
-    pthread_cond_signal(&s->gc_turn);
+    gc_free_writer(s);
     pthread_mutex_unlock(&s->gc_mu);
     return -1;
   }
@@ -352,62 +484,11 @@ static int gc_begin(store_conn *c, err *e) {
  * member returns only when its batch has finished, with the batch's outcome. */
 static int gc_end(store_conn *c, int joined, err *e) {
   store *s = c->owner;
-  store_conn *w = s->writer;
   uint64_t batch = c->batch;
   c->redirect = NULL;
   pthread_mutex_lock(&s->gc_mu);
   if (joined) s->gc_members++;
-  int hand_on = s->gc_waiting > 0 && s->gc_members < GC_MAX_MEMBERS &&
-                mono_us() - s->gc_opened_us < GC_MAX_AGE_US;
-  if (hand_on) {
-    s->gc_busy_us += mono_us() - s->gc_turn_started_us;
-    s->gc_busy = 0;
-    pthread_cond_signal(&s->gc_turn);
-  } else {
-    /* commit (or drop an empty batch) still holding the writer: nobody may start a
-     * savepoint in a transaction that is being committed */
-    err ce;
-    err_clear(&ce);
-    int failed = 0, flush = 0;
-    uint64_t closing = s->gc_batch;
-    int members = s->gc_members;
-    if (!s->be->tx_active(w->h)) {
-      failed = members > 0;
-      err_set(&ce, ERR_unavailable, NULL, "the write was rolled back with its batch; try again");
-    } else if (members == 0) {
-      s->be->rollback(w->h);
-    } else {
-      pthread_mutex_unlock(&s->gc_mu); /* let others queue meanwhile */
-      int64_t t0 = mono_us();
-      failed = s->be->commit(w->h, &ce) != 0;
-      int64_t spent = mono_us() - t0;
-      pthread_mutex_lock(&s->gc_mu);
-      s->gc_commit_us += spent;
-      flush = !failed && s->be->flush != NULL;
-    }
-    gc_close_batch(s);
-    s->gc_busy_us += mono_us() - s->gc_turn_started_us;
-    s->gc_busy = 0;
-    pthread_cond_signal(&s->gc_turn);
-    if (flush) {
-      /* The writer's COMMIT wrote the log without an fsync (sqlite.c, walbuf.h): flush it
-       * now, after handing the writer to the next batch, so that batch's work overlaps this
-       * fsync instead of queueing behind it. The members are answered only after it. */
-      pthread_mutex_unlock(&s->gc_mu);
-      int64_t t0 = mono_us();
-      int bad = s->be->flush(w->h, &ce) != 0;
-      int64_t spent = mono_us() - t0;
-      pthread_mutex_lock(&s->gc_mu);
-      s->gc_sync_us += spent;
-      if (bad) {
-        /* After a failed fsync the kernel may have dropped the dirty pages and report
-         * success next time, so no later write could be trusted: refuse them all. */
-        failed = 1;
-        s->gc_poisoned = 1;
-      }
-    }
-    gc_publish(s, closing, members, failed, &ce);
-  }
+  gc_end_turn(s);
   int rc = 0;
   if (joined) {
     const gc_result *r = &s->gc_results[batch % GC_RESULTS];
@@ -421,6 +502,109 @@ static int gc_end(store_conn *c, int joined, err *e) {
   }
   pthread_mutex_unlock(&s->gc_mu);
   return rc;
+}
+
+/* Runs queued store_write jobs on the writer, each in its own savepoint, until the queue is
+ * empty or the batch full; then hands the batch on or commits it (gc_end_turn). The caller
+ * has just taken the writer (gc_take_writer) and holds gc_mu. */
+static void gc_combine(store *s) {
+  store_conn *w = s->writer;
+  err e;
+  err_clear(&e);
+  if (gc_open_batch(s, &e) != 0) {
+    /* no batch: every queued job fails with the reason */
+    while (s->gc_queue) {
+      gc_job *j = s->gc_queue;
+      s->gc_queue = j->next;
+      gc_job_done(j, 1, &e);
+    }
+    s->gc_queue_tail = NULL;
+    gc_free_writer(s);
+    return;
+  }
+  while (s->gc_queue && gc_batch_has_room(s) && s->be->tx_active(w->h)) {
+    gc_job *j = s->gc_queue;
+    s->gc_queue = j->next;
+    if (!s->gc_queue) s->gc_queue_tail = NULL;
+    pthread_mutex_unlock(&s->gc_mu);
+    store_conn *c = j->c;
+    int joined = 0;
+    if (gc_sql(w, "SAVEPOINT gc_member", &j->e) == 0) {
+      c->redirect = w;
+      c->in_tx = 1;
+      int rc = j->fn(c, j->arg, &j->e);
+      c->redirect = NULL;
+      c->in_tx = 0;
+      joined = rc == 0 && gc_sql(w, "RELEASE gc_member", &j->e) == 0;
+      if (!joined) gc_undo_member(w);
+    }
+    pthread_mutex_lock(&s->gc_mu);
+    if (joined) {
+      s->gc_members++;
+      j->state = JOB_IN_BATCH;
+      j->next = s->gc_batch_jobs;
+      s->gc_batch_jobs = j;
+    } else {
+      if (j->e.code == ERR_ok) err_set(&j->e, ERR_internal, NULL, "the write failed without a reason");
+      gc_job_done(j, 1, NULL);
+    }
+  }
+  gc_end_turn(s);
+}
+
+int store_write(store_conn *c, store_write_fn fn, void *arg, err *e) {
+  store *s = c->owner;
+  if (c->in_tx) return err_set(e, ERR_internal, NULL, "store_write inside a transaction");
+  if (c->snapshot) end_snapshot(c); /* the reads after the write must see it */
+  if (s->be->conn_check(c->h, e) != 0) {
+    conn_drop_cache(c);
+    return -1;
+  }
+  if (!s->writer) {
+    /* no group commit (PostgreSQL): a transaction of the caller's own */
+    if (s->be->begin(c->h, STORE_WRITE, e) != 0) return -1;
+    c->in_tx = 1;
+    int rc = fn(c, arg, e);
+    if (rc == 0) {
+      rc = s->be->commit(c->h, e);
+    } else {
+      s->be->rollback(c->h);
+    }
+    c->in_tx = 0;
+    return rc;
+  }
+  gc_job j = {.c = c, .fn = fn, .arg = arg, .state = JOB_QUEUED};
+  err_clear(&j.e);
+  pthread_cond_init(&j.cv, NULL);
+  pthread_mutex_lock(&s->gc_mu);
+  if (s->gc_queue_tail)
+    s->gc_queue_tail->next = &j;
+  else
+    s->gc_queue = &j;
+  s->gc_queue_tail = &j;
+  while (j.state != JOB_DONE) {
+    if (j.state == JOB_QUEUED && !s->gc_busy) {
+      /* the writer is free: run every queued job, this one included */
+      if (gc_take_writer(s, &j.e) != 0) {
+        /* refused (a failed flush): so is every queued job */
+        err why = j.e;
+        while (s->gc_queue) {
+          gc_job *q = s->gc_queue;
+          s->gc_queue = q->next;
+          gc_job_done(q, 1, &why);
+        }
+        s->gc_queue_tail = NULL;
+        break;
+      }
+      gc_combine(s);
+      continue;
+    }
+    pthread_cond_wait(&j.cv, &s->gc_mu);
+  }
+  pthread_mutex_unlock(&s->gc_mu);
+  pthread_cond_destroy(&j.cv);
+  if (j.rc != 0) *e = j.e;
+  return j.rc;
 }
 
 int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s, double *commit_s,

@@ -58,6 +58,16 @@ store_dialect store_conn_dialect(const store_conn *c);
  * while holding one (the second waits for the first forever). */
 int store_begin(store_conn *c, store_txmode mode, err *e);
 int store_commit(store_conn *c, err *e);
+/* A write as one function: runs on `c` inside a write transaction, returns 0 or -1 with *e
+ * set (its writes are then undone). */
+typedef int (*store_write_fn)(store_conn *c, void *arg, err *e);
+/* Runs fn(c, arg, e) in a write transaction and returns once its writes are durable (0), or
+ * -1 with *e: fn's own error, or the batch's when its commit failed (nothing of fn's is
+ * then written). The same guarantees as store_begin + store_commit, for less: on SQLite the
+ * thread holding the group-commit writer runs the queued functions of every caller back to
+ * back (store.c), so fn may run on another thread — while its caller waits — and must touch
+ * only what it is given. c must not be in a transaction; any read snapshot of c ends. */
+int store_write(store_conn *c, store_write_fn fn, void *arg, err *e);
 /* Opens a read snapshot on c, when nothing is open and the backend is SQLite: until a write
  * transaction begins (which ends it, so that later reads see the write) or c goes back to
  * the pool, c's statements read one consistent state in one read transaction, instead of

@@ -348,7 +348,9 @@ static void test_concurrency(store *s, store_conn *c) {
 }
 
 /* Group commit (SQLite): many threads writing at once share batches; every committed write
- * is there, every rolled-back one is not, and a rollback takes nothing of the others'. */
+ * is there, every rolled-back one is not, and a rollback takes nothing of the others'. The
+ * even threads take their turn (store_begin … store_commit), the odd ones queue functions
+ * (store_write) that the thread holding the writer runs: both kinds share the batches. */
 struct gc_worker {
   store *s;
   int id, committed, ok;
@@ -357,6 +359,21 @@ struct gc_worker {
 
 enum { GC_THREADS = 12, GC_TXNS = 60 };
 
+/* store_write's function: inserts the row, then fails when asked to (its insert must vanish
+ * and nothing else with it). */
+struct gc_row {
+  const char *k;
+  int64_t i;
+  int fail;
+};
+
+static int gc_write_row(store_conn *c, void *arg, err *e) {
+  const struct gc_row *row = arg;
+  if (store_run(c, e, "INSERT INTO store_selftest (k, i) VALUES (?, ?)", "si", row->k, row->i) != 1) return -1;
+  if (row->fail) return err_set(e, ERR_conflict, NULL, "failed on purpose");
+  return 0;
+}
+
 static void *gc_worker_main(void *arg) {
   struct gc_worker *w = arg;
   store_conn *c = store_acquire(w->s, &w->e);
@@ -364,6 +381,21 @@ static void *gc_worker_main(void *arg) {
   for (int i = 0; i < GC_TXNS && w->ok; i++) {
     char k[32];
     snprintf(k, sizeof k, "gc-%d-%d", w->id, i);
+    if (w->id % 2) {
+      struct gc_row row = {.k = k, .i = -1000 - i, .fail = i % 7 == 3};
+      err we;
+      err_clear(&we);
+      int rc = store_write(c, gc_write_row, &row, &we);
+      if (row.fail) {
+        w->ok = rc == -1 && we.code == ERR_conflict && !store_in_tx(c);
+        if (!w->ok) w->e = we;
+      } else {
+        w->ok = rc == 0;
+        if (!w->ok) w->e = we;
+        w->committed += w->ok;
+      }
+      continue;
+    }
     w->ok = store_begin(c, STORE_WRITE, &w->e) == 0 &&
             store_run(c, &w->e, "INSERT INTO store_selftest (k, i) VALUES (?, ?)", "si", k, (int64_t)(-1000 - i)) == 1;
     if (!w->ok) break;

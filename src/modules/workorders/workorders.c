@@ -846,6 +846,36 @@ static wo_actor actor_of(req *r) {
   return a;
 }
 
+/* The write half of a create, for store_write: it may run on the thread that holds the
+ * SQLite writer rather than the request's own (the request waits meanwhile). */
+typedef struct create_job {
+  req *r;
+  const wo_actor *a;
+  const json_t *body;
+  const wo_plan *pl;
+  const char *idem;
+  int replayed; /* the Idempotency-Key was seen inside the transaction: r holds the answer */
+  int64_t id;
+  json_t *rec;
+  char *text;
+} create_job;
+
+static int create_write(store_conn *c, void *arg, err *e) {
+  create_job *j = arg;
+  /* the key is checked again inside the transaction for two copies racing each other */
+  if (j->idem) {
+    int seen = req_idempotent_replay(j->r, c, j->idem, e);
+    if (seen < 0) return -1;
+    if (seen) {
+      j->replayed = 1;
+      return 0;
+    }
+  }
+  if (insert_planned(c, j->a, j->body, j->pl, &j->id, &j->rec, &j->text, e) != 0) return -1;
+  if (j->idem && req_idempotent_record(j->r, c, j->idem, 201, j->rec, e) != 0) return -1;
+  return 0;
+}
+
 void wo_create(req *r) {
   if (!req_require(r, "work_order", "create")) return;
   const char *idem = req_idempotency_key(r);
@@ -854,47 +884,37 @@ void wo_create(req *r) {
   if (!body) return;
   err e;
   err_clear(&e);
-  json_t *rec = NULL;
-  char *text = NULL;
-  int64_t id = 0;
   wo_actor a = actor_of(r);
   wo_plan pl;
   memset(&pl, 0, sizeof pl);
+  create_job job = {.r = r, .a = &a, .body = body, .pl = &pl, .idem = idem};
   store_conn *c = req_conn(r);
   if (!c) goto done;
-  /* A repeated request is answered as before, even if it would no longer validate; the
-   * check is repeated inside the transaction for two copies racing each other. */
+  /* A repeated request is answered as before, even if it would no longer validate. */
   if (idem) {
     int seen = req_idempotent_replay(r, c, idem, &e);
     if (seen < 0) goto fail;
     if (seen) goto done;
   }
+  /* reads and validation first, outside the write transaction; then the writes alone */
   if (plan_create(c, &a, body, 0, &pl, &e) != 0) goto fail;
-  if (store_begin(c, STORE_WRITE, &e) != 0) goto fail;
-  if (idem) {
-    int seen = req_idempotent_replay(r, c, idem, &e);
-    if (seen < 0) goto fail;
-    if (seen) goto done;
-  }
-  if (insert_planned(c, &a, body, &pl, &id, &rec, &text, &e) != 0) goto fail;
-  if (idem && req_idempotent_record(r, c, idem, 201, rec, &e) != 0) goto fail;
-  if (store_commit(c, &e) != 0) goto fail;
+  if (store_write(c, create_write, &job, &e) != 0) goto fail;
+  if (job.replayed) goto done;
   char loc[64];
-  snprintf(loc, sizeof loc, "/api/v1/work-orders/%" PRId64, id);
+  snprintf(loc, sizeof loc, "/api/v1/work-orders/%" PRId64, job.id);
   req_add_header(r, "Location", loc);
-  req_etag(r, rec);
+  req_etag(r, job.rec);
   /* the answer is the record exactly as the audit trail stored it: serialised once */
-  req_reply_json_text(r, 201, text);
-  text = NULL;
+  req_reply_json_text(r, 201, job.text);
+  job.text = NULL;
   goto done;
 fail:
   req_reply_err(r, &e);
 done:
-  if (c) store_rollback(c);
   req_conn_done(r, c);
   plan_free(&pl);
-  json_decref(rec);
-  free(text);
+  json_decref(job.rec);
+  free(job.text);
   json_decref(body);
 }
 
