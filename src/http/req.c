@@ -185,6 +185,12 @@ void req_release(req *r) {
 }
 
 store_conn *req_conn(req *r) {
+  if (r->held) {
+    store_conn *c = r->held;
+    r->held = NULL;
+    store_snapshot(c); /* a no-op unless authentication wrote (a session refresh) */
+    return c;
+  }
   err e;
   err_clear(&e);
   store_conn *c = store_acquire(r->app->db, &e);

@@ -33,6 +33,9 @@ typedef struct req {
   size_t body_len;
   principal who;
   int authenticated;
+  /* the connection authentication read the session with, still in its read snapshot: the
+   * handler's req_conn takes it over (one pool round and one read transaction per request) */
+  store_conn *held;
   /* response */
   unsigned status;
   json_t *out;        /* JSON body (owned) */
@@ -81,7 +84,8 @@ int64_t req_if_match(req *r);
 /* Frees everything the response owns. */
 void req_release(req *r);
 
-/* A pooled connection for this request; replies 503 and returns NULL when none. */
+/* A pooled connection for this request (the one authentication used, when there is one);
+ * replies 503 and returns NULL when none. */
 store_conn *req_conn(req *r);
 void req_conn_done(req *r, store_conn *c);
 

@@ -115,15 +115,16 @@ static int authenticate(req *r, unsigned route_flags) {
     req_reply_err(r, &e);
     return -1;
   }
-  store_snapshot(c); /* two queries, one read transaction */
+  store_snapshot(c); /* the queries here and the handler's: one read transaction */
   security_policy pol;
   int rc = policy_load(c, &pol, &e);
   if (rc == 0) rc = session_authenticate(c, auth + 7, &pol, &r->who, &e);
-  store_release(r->app->db, c);
   if (rc != 0) {
+    store_release(r->app->db, c);
     req_reply_err(r, &e);
     return -1;
   }
+  r->held = c; /* for the handler's req_conn; released after the handler */
   r->authenticated = 1;
   if (r->who.must_change_password && !(route_flags & ROUTE_BEFORE_PASSWORD_CHANGE)) {
     req_reply_error(r, ERR_password_change_required, NULL,
@@ -245,6 +246,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
       }
       if ((r.match.route->flags & ROUTE_PUBLIC) || authenticate(&r, r.match.route->flags) == 0)
         r.match.route->handler(&r);
+      if (r.held) { /* the handler needed no connection, or failed before it asked */
+        store_release(r.app->db, r.held);
+        r.held = NULL;
+      }
       sem_post(&handler_slots);
       if (!r.status) req_reply_error(&r, ERR_internal, NULL, "the handler gave no answer");
     }

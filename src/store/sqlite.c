@@ -149,10 +149,14 @@ static int sq_check(void *h, err *e) { return 0; }
  * connection is the writer, so every waiting write stalled behind the copy. The writer
  * therefore never checkpoints; a thread with its own connection runs PASSIVE checkpoints
  * (which take no lock writers need) every CKPT_INTERVAL_MS, and a RESTART checkpoint (which
- * waits for the writer, then lets the WAL start over) if the WAL still grew past
- * CKPT_RESTART_FRAMES because readers kept old frames in use. */
+ * waits for the writer, then lets the WAL start over) once the WAL has grown past
+ * CKPT_RESTART_FRAMES. Under a steady write load that is what keeps the WAL small: the log
+ * starts over only when a write transaction begins with every frame already checkpointed,
+ * which a PASSIVE checkpoint racing a writer that commits every few milliseconds never
+ * achieves — the WAL then grows without end, and every commit extends the file (block
+ * allocation, and an fsync that must write the file's new size as well). */
 #define CKPT_INTERVAL_MS 100
-#define CKPT_RESTART_FRAMES 4096
+#define CKPT_RESTART_FRAMES 4096 /* 16 MB of 4 KB pages */
 
 static void *checkpointer_main(void *arg) {
   sq_checkpointer *k = arg;

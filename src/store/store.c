@@ -6,20 +6,22 @@
  * write transaction runs on one extra "writer" connection, as a SAVEPOINT inside a batch
  * transaction: a thread takes its turn, does its work, releases its savepoint and — when
  * other threads are waiting for their turn — hands the writer to the next one and sleeps;
- * the last member of the batch (nobody waiting, or the batch full or old) runs COMMIT and
- * wakes every member with the result. store_commit() therefore still returns only once
+ * the last member of the batch (nobody waiting, or the batch full or old) runs COMMIT, and
+ * once the flusher thread has fsynced it every member is woken with the result. store_commit() therefore still returns only once
  * the caller's writes are durable, and a failed COMMIT fails every member of its batch (no
  * write is acknowledged unless it is on disk). A member that rolls back undoes only its
  * own savepoint. Members see the uncommitted writes of earlier members of their batch,
  * which is safe because they are committed — or fail — together.
  *
  * store_write() is the cheaper way in for a write that can be expressed as one function:
- * the caller queues the function, and whichever thread holds the writer runs every queued
- * function back to back, each in its own savepoint (flat combining). A batch of such writes
- * then costs no hand-over — no thread wake-up and no cold cache per write — only the one
- * wake-up of each caller when its batch is durable. Both ways share the writer and the
- * batches: a thread that takes its turn with store_begin joins the batch the queued writes
- * are in, and the other way round. */
+ * the caller queues the function and sleeps; a writer thread of the store runs every queued
+ * function back to back, each in its own savepoint, and commits; a flusher thread fsyncs
+ * and answers the callers. Such a batch costs no hand-over between its members — no thread
+ * wake-up, no cold cache, no request thread preempted while it holds the writer — only the
+ * one wake-up of each caller when its batch is durable, and the fsync of one batch overlaps
+ * the building of the next. Both ways share the writer and the batches: a thread that takes
+ * its turn with store_begin joins the batch the queued writes are in, and the other way
+ * round; every committed batch is answered by the flusher. */
 #include "store/store.h"
 
 #include <errno.h>
@@ -77,9 +79,17 @@ typedef struct gc_job {
   gc_job_state state;
   int rc;
   err e;
-  pthread_cond_t cv; /* the caller sleeps here until the job is DONE (or it may combine) */
+  pthread_cond_t cv; /* the caller sleeps here until the job is DONE */
   struct gc_job *next;
 } gc_job;
+
+/* A committed batch waiting for the flusher's fsync. */
+typedef struct gc_flush_item {
+  uint64_t batch;
+  int members;
+  gc_job *jobs;
+  struct gc_flush_item *next;
+} gc_flush_item;
 
 typedef struct {
   uint64_t batch; /* the batch whose outcome this is (slot = batch % GC_RESULTS) */
@@ -107,6 +117,14 @@ struct store {
   int gc_waiting;         /* threads waiting for their turn (store_begin) */
   gc_job *gc_queue, *gc_queue_tail; /* store_write jobs not yet run */
   gc_job *gc_batch_jobs;  /* store_write jobs released into the open batch */
+  /* the writer thread runs the store_write jobs; the flusher thread fsyncs committed
+   * batches and answers their members (see gc_writer_main, gc_flusher_main) */
+  pthread_t gc_writer_thread, gc_flusher_thread;
+  int gc_threads;         /* 1 while both run */
+  int gc_stop;
+  pthread_cond_t gc_writer_cv;  /* jobs queued while the writer is free */
+  pthread_cond_t gc_flush_cv;   /* a committed batch awaits its fsync */
+  struct gc_flush_item *gc_flush_head, *gc_flush_tail;
   int gc_open;            /* the writer holds an open batch transaction */
   uint64_t gc_batch;      /* number of the open (or last) batch */
   int gc_poisoned;         /* a flush failed: no write is accepted any more (see gc_end) */
@@ -144,6 +162,9 @@ static char *redact_url(const char *url) {
   return out;
 }
 
+static int gc_start_threads(store *s, err *e);
+static void gc_stop_threads(store *s);
+
 store *store_open(const char *url, int pool_size, err *e) {
   const store_backend *be;
   if (strncmp(url, "sqlite:", 7) == 0) {
@@ -166,6 +187,8 @@ store *store_open(const char *url, int pool_size, err *e) {
   pthread_cond_init(&s->cv, NULL);
   pthread_mutex_init(&s->gc_mu, NULL);
   pthread_cond_init(&s->gc_turn, NULL);
+  pthread_cond_init(&s->gc_writer_cv, NULL);
+  pthread_cond_init(&s->gc_flush_cv, NULL);
   for (int i = 0; i < GC_DONE_CVS; i++) pthread_cond_init(&s->gc_done[i], NULL);
   for (int i = 0; i < pool_size; i++) {
     s->conns[i].owner = s;
@@ -182,7 +205,7 @@ store *store_open(const char *url, int pool_size, err *e) {
     s->writer->owner = s;
     s->writer->taken = 1;
     s->writer->h = be->writer_open ? be->writer_open(url, e) : be->conn_open(url, e);
-    if (!s->writer->h) {
+    if (!s->writer->h || gc_start_threads(s, e) != 0) {
       store_close(s);
       return NULL;
     }
@@ -201,6 +224,7 @@ static void conn_drop_cache(store_conn *c) {
 
 void store_close(store *s) {
   if (!s) return;
+  gc_stop_threads(s);
   for (int i = 0; i < s->n; i++) {
     conn_drop_cache(&s->conns[i]);
     s->be->conn_close(s->conns[i].h);
@@ -216,6 +240,8 @@ void store_close(store *s) {
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->gc_mu);
   pthread_cond_destroy(&s->gc_turn);
+  pthread_cond_destroy(&s->gc_writer_cv);
+  pthread_cond_destroy(&s->gc_flush_cv);
   for (int i = 0; i < GC_DONE_CVS; i++) pthread_cond_destroy(&s->gc_done[i]);
   free(s->conns);
   free(s->url);
@@ -336,13 +362,13 @@ static gc_job *gc_close_batch(store *s) {
 }
 
 /* Frees the writer and wakes whoever may take it next: a thread waiting for its turn, and
- * the caller of the oldest queued job (which then runs every queued job). Both may wake;
- * the one that loses sleeps again until the writer is next freed. Holds gc_mu. */
+ * the writer thread when jobs are queued. Both may wake; the one that loses sleeps again
+ * until the writer is next freed. Holds gc_mu. */
 static void gc_free_writer(store *s) {
   s->gc_busy_us += mono_us() - s->gc_turn_started_us;
   s->gc_busy = 0;
   if (s->gc_waiting > 0) pthread_cond_signal(&s->gc_turn);
-  if (s->gc_queue) pthread_cond_signal(&s->gc_queue->cv);
+  if (s->gc_queue) pthread_cond_signal(&s->gc_writer_cv);
 }
 
 /* Takes the writer (gc_busy must be 0). Fails the open batch when an error rolled it back
@@ -388,9 +414,10 @@ static int gc_batch_has_room(store *s) {
   return s->gc_members < GC_MAX_MEMBERS && mono_us() - s->gc_opened_us < GC_MAX_AGE_US;
 }
 
-/* Commits the open batch (or drops an empty one) and frees the writer; then flushes and
- * publishes the outcome. The caller holds the writer and gc_mu. Still holding the writer
- * while committing: nobody may start a savepoint in a transaction that is being committed. */
+/* Commits the open batch (or drops an empty one) and frees the writer; the outcome is
+ * published once the commit is on disk — by the flusher thread, which fsyncs while the
+ * next batch is being built. The caller holds the writer and gc_mu. Still holding the
+ * writer while committing: nobody may start a savepoint in a transaction being committed. */
 static void gc_commit_batch(store *s) {
   store_conn *w = s->writer;
   err ce;
@@ -412,28 +439,27 @@ static void gc_commit_batch(store *s) {
     int64_t spent = mono_us() - t0;
     pthread_mutex_lock(&s->gc_mu);
     s->gc_commit_us += spent;
+    /* The writer's COMMIT wrote the log without an fsync (sqlite.c, walbuf.h): the
+     * flusher fsyncs it, and the members are answered only after that. */
     flush = !failed && s->be->flush != NULL;
   }
   gc_job *jobs = was_open ? gc_close_batch(s) : NULL;
   gc_free_writer(s);
+  if (!was_open) return;
   if (flush) {
-    /* The writer's COMMIT wrote the log without an fsync (sqlite.c, walbuf.h): flush it
-     * now, after handing the writer to the next batch, so that batch's work overlaps this
-     * fsync instead of queueing behind it. The members are answered only after it. */
-    pthread_mutex_unlock(&s->gc_mu);
-    int64_t t0 = mono_us();
-    int bad = s->be->flush(w->h, &ce) != 0;
-    int64_t spent = mono_us() - t0;
-    pthread_mutex_lock(&s->gc_mu);
-    s->gc_sync_us += spent;
-    if (bad) {
-      /* After a failed fsync the kernel may have dropped the dirty pages and report
-       * success next time, so no later write could be trusted: refuse them all. */
-      failed = 1;
-      s->gc_poisoned = 1;
-    }
+    gc_flush_item *it = xcalloc(1, sizeof *it);
+    it->batch = closing;
+    it->members = members;
+    it->jobs = jobs;
+    if (s->gc_flush_tail)
+      s->gc_flush_tail->next = it;
+    else
+      s->gc_flush_head = it;
+    s->gc_flush_tail = it;
+    pthread_cond_signal(&s->gc_flush_cv);
+  } else {
+    gc_publish(s, closing, members, failed, &ce, jobs);
   }
-  if (was_open) gc_publish(s, closing, members, failed, &ce, jobs);
 }
 
 /* Ends a turn: hands the writer on when others wait and the batch has room, else commits. */
@@ -560,17 +586,15 @@ int store_write(store_conn *c, store_write_fn fn, void *arg, err *e) {
     conn_drop_cache(c);
     return -1;
   }
-  if (!s->writer) {
+  if (!s->gc_threads) {
     /* no group commit (PostgreSQL): a transaction of the caller's own */
-    if (s->be->begin(c->h, STORE_WRITE, e) != 0) return -1;
-    c->in_tx = 1;
+    if (store_begin(c, STORE_WRITE, e) != 0) return -1;
     int rc = fn(c, arg, e);
     if (rc == 0) {
-      rc = s->be->commit(c->h, e);
+      rc = store_commit(c, e);
     } else {
-      s->be->rollback(c->h);
+      store_rollback(c);
     }
-    c->in_tx = 0;
     return rc;
   }
   gc_job j = {.c = c, .fn = fn, .arg = arg, .state = JOB_QUEUED};
@@ -582,29 +606,105 @@ int store_write(store_conn *c, store_write_fn fn, void *arg, err *e) {
   else
     s->gc_queue = &j;
   s->gc_queue_tail = &j;
-  while (j.state != JOB_DONE) {
-    if (j.state == JOB_QUEUED && !s->gc_busy) {
-      /* the writer is free: run every queued job, this one included */
-      if (gc_take_writer(s, &j.e) != 0) {
-        /* refused (a failed flush): so is every queued job */
-        err why = j.e;
-        while (s->gc_queue) {
-          gc_job *q = s->gc_queue;
-          s->gc_queue = q->next;
-          gc_job_done(q, 1, &why);
-        }
-        s->gc_queue_tail = NULL;
-        break;
-      }
-      gc_combine(s);
-      continue;
-    }
-    pthread_cond_wait(&j.cv, &s->gc_mu);
-  }
+  if (!s->gc_busy) pthread_cond_signal(&s->gc_writer_cv);
+  while (j.state != JOB_DONE) pthread_cond_wait(&j.cv, &s->gc_mu);
   pthread_mutex_unlock(&s->gc_mu);
   pthread_cond_destroy(&j.cv);
   if (j.rc != 0) *e = j.e;
   return j.rc;
+}
+
+/* The writer thread: whenever jobs are queued and the writer is free, takes it and runs
+ * them (gc_combine). */
+static void *gc_writer_main(void *arg) {
+  store *s = arg;
+  pthread_setname_np(pthread_self(), "uniops-writer");
+  pthread_mutex_lock(&s->gc_mu);
+  for (;;) {
+    while (!s->gc_stop && !(s->gc_queue && !s->gc_busy)) pthread_cond_wait(&s->gc_writer_cv, &s->gc_mu);
+    if (s->gc_stop) break;
+    err e;
+    err_clear(&e);
+    if (gc_take_writer(s, &e) != 0) {
+      /* refused (a failed flush): so is every queued job */
+      while (s->gc_queue) {
+        gc_job *q = s->gc_queue;
+        s->gc_queue = q->next;
+        gc_job_done(q, 1, &e);
+      }
+      s->gc_queue_tail = NULL;
+      continue;
+    }
+    gc_combine(s);
+  }
+  pthread_mutex_unlock(&s->gc_mu);
+  return NULL;
+}
+
+/* The flusher thread: fsyncs the log once for every batch committed since its last fsync,
+ * then answers their members. */
+static void *gc_flusher_main(void *arg) {
+  store *s = arg;
+  pthread_setname_np(pthread_self(), "uniops-flush");
+  pthread_mutex_lock(&s->gc_mu);
+  for (;;) {
+    while (!s->gc_stop && !s->gc_flush_head) pthread_cond_wait(&s->gc_flush_cv, &s->gc_mu);
+    if (!s->gc_flush_head) break; /* stopping, and nothing left to flush */
+    gc_flush_item *items = s->gc_flush_head;
+    s->gc_flush_head = s->gc_flush_tail = NULL;
+    pthread_mutex_unlock(&s->gc_mu);
+    err fe;
+    err_clear(&fe);
+    int64_t t0 = mono_us();
+    int bad = s->be->flush(s->writer->h, &fe) != 0;
+    int64_t spent = mono_us() - t0;
+    pthread_mutex_lock(&s->gc_mu);
+    s->gc_sync_us += spent;
+    if (bad) {
+      /* After a failed fsync the kernel may have dropped the dirty pages and report
+       * success next time, so no later write could be trusted: refuse them all. */
+      s->gc_poisoned = 1;
+    }
+    if (s->gc_poisoned && fe.code == ERR_ok)
+      err_set(&fe, ERR_unavailable, NULL, "the database could not be flushed to disk; check the disk and restart the server");
+    while (items) {
+      gc_flush_item *next = items->next;
+      gc_publish(s, items->batch, items->members, s->gc_poisoned, &fe, items->jobs);
+      free(items);
+      items = next;
+    }
+  }
+  pthread_mutex_unlock(&s->gc_mu);
+  return NULL;
+}
+
+static int gc_start_threads(store *s, err *e) {
+  if (pthread_create(&s->gc_writer_thread, NULL, gc_writer_main, s) != 0)
+    return err_set(e, ERR_internal, NULL, "cannot start the writer thread");
+  if (pthread_create(&s->gc_flusher_thread, NULL, gc_flusher_main, s) != 0) {
+    pthread_mutex_lock(&s->gc_mu);
+    s->gc_stop = 1;
+    pthread_cond_broadcast(&s->gc_writer_cv);
+    pthread_mutex_unlock(&s->gc_mu);
+    pthread_join(s->gc_writer_thread, NULL);
+    return err_set(e, ERR_internal, NULL, "cannot start the flusher thread");
+  }
+  s->gc_threads = 1;
+  return 0;
+}
+
+/* Every connection is back in the pool, so no job is queued; the flusher finishes what is
+ * committed before it stops. */
+static void gc_stop_threads(store *s) {
+  if (!s->gc_threads) return;
+  pthread_mutex_lock(&s->gc_mu);
+  s->gc_stop = 1;
+  pthread_cond_broadcast(&s->gc_writer_cv);
+  pthread_cond_broadcast(&s->gc_flush_cv);
+  pthread_mutex_unlock(&s->gc_mu);
+  pthread_join(s->gc_writer_thread, NULL);
+  pthread_join(s->gc_flusher_thread, NULL);
+  s->gc_threads = 0;
 }
 
 int store_write_stats(store *s, uint64_t *commits, uint64_t *writes, double *busy_s, double *commit_s,

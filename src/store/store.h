@@ -64,9 +64,9 @@ typedef int (*store_write_fn)(store_conn *c, void *arg, err *e);
 /* Runs fn(c, arg, e) in a write transaction and returns once its writes are durable (0), or
  * -1 with *e: fn's own error, or the batch's when its commit failed (nothing of fn's is
  * then written). The same guarantees as store_begin + store_commit, for less: on SQLite the
- * thread holding the group-commit writer runs the queued functions of every caller back to
- * back (store.c), so fn may run on another thread — while its caller waits — and must touch
- * only what it is given. c must not be in a transaction; any read snapshot of c ends. */
+ * store's writer thread runs the queued functions of every caller back to back (store.c),
+ * so fn runs on another thread — while its caller waits — and must touch only what it is
+ * given. c must not be in a transaction; any read snapshot of c ends. */
 int store_write(store_conn *c, store_write_fn fn, void *arg, err *e);
 /* Opens a read snapshot on c, when nothing is open and the backend is SQLite: until a write
  * transaction begins (which ends it, so that later reads see the write) or c goes back to
