@@ -390,6 +390,7 @@ typedef struct wo_plan {
   const char *channel, *prio, *computed; /* static or inside the request body */
   json_t *set;                           /* sla_version_id, sla_source, calendar_id, provider_org_id */
   wo_clocks w;
+  char number[20]; /* allocated before the write transaction (PostgreSQL), or "" */
 } wo_plan;
 
 static void plan_free(wo_plan *p) {
@@ -478,7 +479,10 @@ static int insert_planned(store_conn *c, const wo_actor *a, const json_t *body, 
   const char *prio = pl->prio, *computed = pl->computed;
   int rc = -1;
   char number[20];
-  if (next_number(c, number, e) != 0) goto out;
+  if (pl->number[0])
+    memcpy(number, pl->number, sizeof number);
+  else if (next_number(c, number, e) != 0)
+    goto out;
   store_stmt *st = store_prepare(
       c,
       pg ? "INSERT INTO work_orders (number, type, channel, customer_org_id, requester_id, catalog_item_id, asset_id,"
@@ -898,6 +902,12 @@ void wo_create(req *r) {
   }
   /* reads and validation first, outside the write transaction; then the writes alone */
   if (plan_create(c, &a, body, 0, &pl, &e) != 0) goto fail;
+  /* PostgreSQL: the number in its own short transaction. Inside the create's, the day's
+   * counter row would stay locked until its COMMIT and every concurrent create would wait
+   * for the whole of the one before it (346/s at c=32 against 535/s at c=1). A create that
+   * fails after this leaves a gap in the day's numbers, as a sequence would. On SQLite the
+   * one writer serialises the transactions anyway and numbers stay gapless. */
+  if (store_conn_dialect(c) == STORE_POSTGRES && next_number(c, pl.number, &e) != 0) goto fail;
   if (store_write(c, create_write, &job, &e) != 0) goto fail;
   if (job.replayed) goto done;
   char loc[64];
