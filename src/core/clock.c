@@ -1,6 +1,7 @@
 /* clock.c — wall and monotonic clocks, the test offset, RFC 3339 formatting/parsing. */
 #include "core/clock.h"
 
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,37 +42,55 @@ static char *put_digits(char *p, int v, int width) {
   return p + width;
 }
 
+void time_split_utc(int64_t secs, time_parts *out) {
+  /* days and second of the day, flooring for instants before 1970 */
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t sod = secs - days * 86400;
+  out->hour = (int)(sod / 3600);
+  out->minute = (int)(sod / 60 % 60);
+  out->second = (int)(sod % 60);
+  /* civil from days (Howard Hinnant's algorithm): eras of 400 years from 0000-03-01 */
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;                                     /* [0, 146096] */
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+  int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11], from March */
+  out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+  out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+  out->year = yoe + era * 400 + (out->month <= 2);
+}
+
 void time_format_rfc3339(int64_t ms, char *out) {
   int64_t local = ms + 8 * 3600 * 1000LL;
-  time_t secs = (time_t)(local >= 0 ? local / 1000 : (local - 999) / 1000);
-  int frac = (int)(local - (int64_t)secs * 1000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  int year = tm.tm_year + 1900;
-  if (year < 0 || year > 9999) {
+  int64_t secs = local >= 0 ? local / 1000 : (local - 999) / 1000;
+  int frac = (int)(local - secs * 1000);
+  time_parts tm;
+  time_split_utc(secs, &tm);
+  if (tm.year < 0 || tm.year > 9999) {
     char tmp[96]; /* wide enough for any int fields */
     if (frac)
-      snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", year, tm.tm_mon + 1, tm.tm_mday,
-               tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+      snprintf(tmp, sizeof tmp, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.%03d+08:00", tm.year, tm.month, tm.day,
+               tm.hour, tm.minute, tm.second, frac);
     else
-      snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-               tm.tm_min, tm.tm_sec);
+      snprintf(tmp, sizeof tmp, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d+08:00", tm.year, tm.month, tm.day, tm.hour,
+               tm.minute, tm.second);
     snprintf(out, 40, "%.39s", tmp);
     return;
   }
   /* by hand: this runs for every time in every record rendered, and snprintf was a tenth
    * of the cost of reading one work order */
-  char *p = put_digits(out, year, 4);
+  char *p = put_digits(out, (int)tm.year, 4);
   *p++ = '-';
-  p = put_digits(p, tm.tm_mon + 1, 2);
+  p = put_digits(p, tm.month, 2);
   *p++ = '-';
-  p = put_digits(p, tm.tm_mday, 2);
+  p = put_digits(p, tm.day, 2);
   *p++ = 'T';
-  p = put_digits(p, tm.tm_hour, 2);
+  p = put_digits(p, tm.hour, 2);
   *p++ = ':';
-  p = put_digits(p, tm.tm_min, 2);
+  p = put_digits(p, tm.minute, 2);
   *p++ = ':';
-  p = put_digits(p, tm.tm_sec, 2);
+  p = put_digits(p, tm.second, 2);
   if (frac) {
     *p++ = '.';
     p = put_digits(p, frac, 3);

@@ -1,6 +1,7 @@
 /* log.c — JSON-lines logger on stderr. */
 #include "core/log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "core/clock.h"
 
 static log_level min_level = LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -43,13 +46,13 @@ void log_msg(log_level lvl, const char *msg, const char *fmt, ...) {
   char line[4096], emsg[512];
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
+  time_parts tm; /* not gmtime_r: its lock is shared by every thread */
+  time_split_utc((int64_t)ts.tv_sec, &tm);
   log_json_escape(msg, emsg, sizeof emsg);
   int n = snprintf(line, sizeof line,
-                   "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                   ts.tv_nsec / 1000000, level_names[lvl], emsg);
+                   "{\"ts\":\"%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"",
+                   tm.year, tm.month, tm.day, tm.hour, tm.minute, tm.second, ts.tv_nsec / 1000000,
+                   level_names[lvl], emsg);
   if (fmt && n > 0 && (size_t)n < sizeof line - 2) {
     line[n++] = ',';
     va_list ap;

@@ -1,5 +1,6 @@
-/* test_time_format.c — unit tests of time_format_rfc3339 (src/core/clock.c): the hand-written
- * formatter against instants worked out by hand and against strftime over a sweep. */
+/* test_time_format.c — unit tests of time_format_rfc3339 and time_split_utc (src/core/clock.c):
+ * the hand-written formatter against instants worked out by hand and against strftime over a
+ * sweep, and the lock-free split against gmtime_r. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,10 +57,48 @@ static void test_sweep_against_strftime(void **state) {
   }
 }
 
+/* time_split_utc against glibc's gmtime_r: a sweep over ±3,000 years with an odd step (so
+ * every field takes many values), and the edges of days, leap days and centuries. */
+static void expect_like_gmtime(int64_t secs) {
+  time_t t = (time_t)secs;
+  struct tm tm;
+  assert_non_null(gmtime_r(&t, &tm));
+  time_parts got;
+  time_split_utc(secs, &got);
+  assert_int_equal(got.year, (int64_t)tm.tm_year + 1900);
+  assert_int_equal(got.month, tm.tm_mon + 1);
+  assert_int_equal(got.day, tm.tm_mday);
+  assert_int_equal(got.hour, tm.tm_hour);
+  assert_int_equal(got.minute, tm.tm_min);
+  assert_int_equal(got.second, tm.tm_sec);
+}
+
+static void test_split_against_gmtime(void **state) {
+  const int64_t span = 3000LL * 366 * 86400;
+  for (int64_t s = -span; s < span; s += 86400LL * 29 + 3607) expect_like_gmtime(s);
+  /* around midnight on both sides of 1970, and at the leap days of 1900, 2000, 2100 */
+  static const int64_t days[] = {-1, 0, 1, -25509, 11016, 11017, 47540, 47541, -25568, 10956, 47482};
+  for (size_t i = 0; i < sizeof days / sizeof days[0]; i++)
+    for (int64_t d = -1; d <= 1; d++)
+      expect_like_gmtime((days[i] + d) * 86400 - 1), expect_like_gmtime((days[i] + d) * 86400),
+          expect_like_gmtime((days[i] + d) * 86400 + 1);
+  time_parts p;
+  time_split_utc(-62167219200LL, &p); /* 0000-01-01T00:00:00Z */
+  assert_int_equal(p.year, 0);
+  assert_int_equal(p.month, 1);
+  assert_int_equal(p.day, 1);
+  time_split_utc(-62167219201LL, &p); /* one second before: year -1 */
+  assert_int_equal(p.year, -1);
+  assert_int_equal(p.month, 12);
+  assert_int_equal(p.day, 31);
+  assert_int_equal(p.second, 59);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_known_instants),
       cmocka_unit_test(test_sweep_against_strftime),
+      cmocka_unit_test(test_split_against_gmtime),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
