@@ -142,3 +142,29 @@ int64_t orgtree_root(store_conn *c, int64_t org_id, err *e) {
   int64_t r = with_tree(c, root_of, org_id, 0, e);
   return r == -2 ? org_id : r;
 }
+
+/* Fills chain from org upwards; -2 for an unknown id (the copy may be stale). Holds the
+ * read lock. */
+static int chain_of(int64_t org, int64_t *chain, int max) {
+  int n = 0;
+  for (int64_t cur = org; cur > 0 && n < max;) {
+    int64_t p = parent_of(cur);
+    if (p < 0) return -2;
+    chain[n++] = cur;
+    cur = p;
+  }
+  return n;
+}
+
+int orgtree_chain(store_conn *c, int64_t org_id, int64_t *chain, int max, err *e) {
+  if (org_id <= 0 || max <= 0) return 0;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    pthread_rwlock_rdlock(&lock);
+    int fresh = loaded_at_ms >= 0 && mono_ms() - loaded_at_ms < ORGTREE_MAX_AGE_MS;
+    int n = fresh ? chain_of(org_id, chain, max) : -2;
+    pthread_rwlock_unlock(&lock);
+    if (n != -2) return n;
+    if (attempt == 0 && reload(c, e) != 0) return -1;
+  }
+  return 0; /* still unknown with a fresh copy: no such organisation */
+}

@@ -13,6 +13,9 @@
 int orgtree_in_tree(store_conn *c, int64_t root, int64_t org_id, err *e);
 /* The topmost ancestor of org_id (itself when it has no parent or is unknown); -1 on error. */
 int64_t orgtree_root(store_conn *c, int64_t org_id, err *e);
+/* The chain of org_id upwards: chain[0] = org_id, then its parent, … up to max entries.
+ * Returns their number, 0 when org_id is unknown, -1 on error. */
+int orgtree_chain(store_conn *c, int64_t org_id, int64_t *chain, int max, err *e);
 /* Drops the copy: the next check reloads it. Call after changing an organisation. */
 void orgtree_invalidate(void);
 /* Frees the copy (at shutdown, for leak checkers). */

@@ -3,6 +3,7 @@ weeks (expected instants worked out by hand in the comments), validation, versio
 resolution rules."""
 import json
 import os
+import time
 import urllib.parse
 
 import pytest
@@ -188,6 +189,22 @@ def test_resolution_rules(server):
     assert resolve(server, customer_org_id=civil, priority="P9").status == 400
     assert resolve(server, priority="P1").status == 400
     assert resolve(server, customer_org_id=civil, priority="P1", at="soon").status == 400
+    r = resolve(server, customer_org_id=987654321, provider_org_id=p1, priority="P1")
+    assert r.status == 400 and r.json["error"]["field"] == "customer_org_id", r
+    assert r.json["error"]["code"] == "validation_failed", r
+
+
+def test_resolution_follows_a_new_sub_department_at_once(server):
+    """The chain comes from the cached organisation tree outside write transactions: an
+    organisation created a moment ago must still be found (and its parent's agreement apply)."""
+    p1 = org_id(server, "南粤数智运维服务有限公司")
+    edu_it = org_id(server, "市教育局信息中心")
+    r = server.as_user("sysadmin", "POST", "/api/v1/orgs",
+                       {"name": "市教育局信息中心网络科 %d" % time.time_ns(), "party": "customer", "parent_id": edu_it})
+    assert r.status == 201, r
+    r = resolve(server, customer_org_id=r.json["id"], provider_org_id=p1, priority="P1", at="2026-11-25T10:00:00+08:00")
+    assert r.status == 200, r
+    assert r.json["agreement_name"] == "南粤数智 市教育局专项运维协议"
 
 
 def base_body(server, name, **kw):

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "modules/calendar/calmath.h"
+#include "resource/orgtree.h"
 #include "resource/resource.h"
 
 /* --- references ---------------------------------------------------------------- */
@@ -559,10 +560,18 @@ static json_t *terms_of(int64_t version_id, const char *text) {
 }
 
 int sla_resolve(store_conn *c, const sla_query *q, sla_resolution *out, err *e) {
-  /* the customer's chain: itself, its parent, … (distance 0, 1, …) */
+  /* the customer's chain: itself, its parent, … (distance 0, 1, …). Outside a write
+   * transaction (a work order being planned, a preview) from the cached tree; inside one
+   * from the database, so that what is written follows the committed tree. */
   int64_t chain[16];
   int depth = 0;
-  int64_t cur = q->customer_org_id;
+  if (q->customer_org_id > 0 && !store_in_tx(c)) {
+    depth = orgtree_chain(c, q->customer_org_id, chain, 16, e);
+    if (depth < 0) return -1;
+    if (depth == 0)
+      return err_set(e, ERR_validation_failed, "customer_org_id", "no organisation %" PRId64, q->customer_org_id);
+  }
+  int64_t cur = depth ? 0 : q->customer_org_id;
   while (cur > 0 && depth < 16) {
     chain[depth++] = cur;
     int64_t parent = 0;
