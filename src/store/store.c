@@ -530,6 +530,16 @@ static int gc_end(store_conn *c, int joined, err *e) {
   return rc;
 }
 
+/* Fails every queued store_write job with *e and empties the queue. Holds gc_mu. */
+static void gc_fail_queue(store *s, const err *e) {
+  while (s->gc_queue) {
+    gc_job *j = s->gc_queue;
+    s->gc_queue = j->next; /* read before the caller, woken, frees its job */
+    gc_job_done(j, 1, e);
+  }
+  s->gc_queue_tail = NULL;
+}
+
 /* Runs queued store_write jobs on the writer, each in its own savepoint, until the queue is
  * empty or the batch full; then hands the batch on or commits it (gc_end_turn). The caller
  * has just taken the writer (gc_take_writer) and holds gc_mu. */
@@ -538,13 +548,7 @@ static void gc_combine(store *s) {
   err e;
   err_clear(&e);
   if (gc_open_batch(s, &e) != 0) {
-    /* no batch: every queued job fails with the reason */
-    while (s->gc_queue) {
-      gc_job *j = s->gc_queue;
-      s->gc_queue = j->next;
-      gc_job_done(j, 1, &e);
-    }
-    s->gc_queue_tail = NULL;
+    gc_fail_queue(s, &e); /* no batch: every queued job fails with the reason */
     gc_free_writer(s);
     return;
   }
@@ -626,13 +630,7 @@ static void *gc_writer_main(void *arg) {
     err e;
     err_clear(&e);
     if (gc_take_writer(s, &e) != 0) {
-      /* refused (a failed flush): so is every queued job */
-      while (s->gc_queue) {
-        gc_job *q = s->gc_queue;
-        s->gc_queue = q->next;
-        gc_job_done(q, 1, &e);
-      }
-      s->gc_queue_tail = NULL;
+      gc_fail_queue(s, &e); /* refused (a failed flush): so is every queued job */
       continue;
     }
     gc_combine(s);
