@@ -2,6 +2,7 @@
  * checks that run on every read of a record ("is this order's department inside the
  * caller's tree?"). Asking the database took two to four statements per request, a
  * recursive one among them: a fifth of the cost of reading one work order.
+ * SLA resolution takes a customer's chain from it too when a work order is planned.
  *
  * Freshness: the copy is reloaded when it is older than ORGTREE_MAX_AGE_MS, when an id is
  * not in it (an organisation created since), and at once after an organisation is changed

@@ -1,5 +1,6 @@
-/* orgtree.h — a cached copy of the organisation tree for read-path scope checks
- * (orgtree.c explains how fresh it is). Thread-safe. */
+/* orgtree.h — a cached copy of the organisation tree for read-path scope checks and for
+ * the customer chain of SLA resolution outside write transactions (orgtree.c explains how
+ * fresh it is). Thread-safe. */
 #ifndef UNIOPS_ORGTREE_H
 #define UNIOPS_ORGTREE_H
 
