@@ -7,9 +7,10 @@
  * transaction: a thread takes its turn, does its work, releases its savepoint and — when
  * other threads are waiting for their turn — hands the writer to the next one and sleeps;
  * the last member of the batch (nobody waiting, or the batch full or old) runs COMMIT, and
- * once the flusher thread has fsynced it every member is woken with the result. store_commit() therefore still returns only once
- * the caller's writes are durable, and a failed COMMIT fails every member of its batch (no
- * write is acknowledged unless it is on disk). A member that rolls back undoes only its
+ * once the flusher thread has fsynced it every member is woken with the result.
+ * store_commit() therefore still returns only once the caller's writes are durable, and a
+ * failed COMMIT or fsync fails every member of its batch (no write is acknowledged unless
+ * it is on disk). A member that rolls back undoes only its
  * own savepoint. Members see the uncommitted writes of earlier members of their batch,
  * which is safe because they are committed — or fail — together.
  *
